@@ -1,0 +1,7 @@
+#include "cpu_kernels.h"
+
+namespace onyx {
+
+void RegisterMathKernels(KernelRegistry& r) {}
+
+}  // namespace onyx

@@ -1,0 +1,111 @@
+#pragma once
+// Runs one CPU kernel directly, without a model or session, for focused kernel tests.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/kernel_registry.h"
+#include "core/op_kernel.h"
+#include "core/thread_pool.h"
+#include "cpu_kernels.h"
+
+namespace onyx::testing {
+
+class DirectKernelInfo : public KernelInfo {
+ public:
+  DirectKernelInfo(const Node& node, const std::vector<const Tensor*>& consts) : node_(node), consts_(consts) {}
+  const Node& node() const override { return node_; }
+  const Tensor* ConstantInput(size_t i) const override { return i < consts_.size() ? consts_[i] : nullptr; }
+  std::shared_ptr<Subgraph> CompileSubgraph(const Graph&) const override {
+    throw Error(ErrorCode::NotImplemented, "subgraphs are not available in direct kernel tests");
+  }
+
+ private:
+  const Node& node_;
+  std::vector<const Tensor*> consts_;
+};
+
+class DirectKernelContext : public KernelContext {
+ public:
+  DirectKernelContext(const Node& node, std::vector<Value> inputs, ThreadPool* pool)
+      : node_(node), inputs_(std::move(inputs)), outputs_(node.outputs.size()), pool_(pool) {}
+  const Node& node() const override { return node_; }
+  size_t num_inputs() const override { return inputs_.size(); }
+  size_t num_outputs() const override { return outputs_.size(); }
+  const Value* InputValue(size_t i) const override { return i < inputs_.size() ? &inputs_[i] : nullptr; }
+  void SetOutput(size_t i, Value v) override { outputs_.at(i) = std::move(v); }
+  ThreadPool* thread_pool() const override { return pool_; }
+  const Value* LookupOuter(const std::string&) const override { return nullptr; }
+  std::vector<Value>& outputs() { return outputs_; }
+
+ protected:
+  Tensor& OutputTensorSlot(size_t i) override {
+    outputs_.at(i) = Value(Tensor());
+    return outputs_[i].tensor();
+  }
+
+ private:
+  const Node& node_;
+  std::vector<Value> inputs_;
+  std::vector<Value> outputs_;
+  ThreadPool* pool_;
+};
+
+inline const KernelRegistry& TestRegistry() {
+  static KernelRegistry r = [] {
+    KernelRegistry k;
+    RegisterCpuKernels(k);
+    return k;
+  }();
+  return r;
+}
+
+// Runs op `op_type` (ai.onnx, given opset) on inputs; an undefined Tensor marks an omitted input.
+inline std::vector<Value> RunOp(const std::string& op_type, const std::vector<Tensor>& inputs, size_t num_outputs,
+                                std::map<std::string, Attribute> attrs = {}, int64_t opset = 17,
+                                ThreadPool* pool = nullptr) {
+  Node node;
+  node.op_type = op_type;
+  node.name = "test_" + op_type;
+  node.opset = opset;
+  node.attributes = std::move(attrs);
+  std::vector<Value> values;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    node.inputs.push_back(inputs[i].defined() ? "in" + std::to_string(i) : "");
+    values.push_back(inputs[i].defined() ? Value(inputs[i]) : Value());
+  }
+  for (size_t i = 0; i < num_outputs; ++i) node.outputs.push_back("out" + std::to_string(i));
+  const KernelDef* def = TestRegistry().Find(kCpuProvider, "", op_type, opset);
+  if (!def) throw Error(ErrorCode::NotImplemented, "no CPU kernel for " + op_type + " opset " + std::to_string(opset));
+  DirectKernelInfo info(node, {});
+  auto kernel = def->factory(info);
+  DirectKernelContext ctx(node, std::move(values), pool);
+  kernel->Compute(ctx);
+  return ctx.outputs();
+}
+
+inline Attribute IntAttr(int64_t v) { Attribute a; a.type = Attribute::Type::Int; a.i = v; return a; }
+inline Attribute FloatAttr(float v) { Attribute a; a.type = Attribute::Type::Float; a.f = v; return a; }
+inline Attribute StringAttr(std::string v) { Attribute a; a.type = Attribute::Type::String; a.s = std::move(v); return a; }
+inline Attribute IntsAttr(std::vector<int64_t> v) { Attribute a; a.type = Attribute::Type::Ints; a.ints = std::move(v); return a; }
+inline Attribute FloatsAttr(std::vector<float> v) { Attribute a; a.type = Attribute::Type::Floats; a.floats = std::move(v); return a; }
+
+template <typename T>
+Tensor MakeTensor(DataType dt, std::vector<int64_t> shape, std::vector<T> values) {
+  Tensor t(dt, std::move(shape));
+  EXPECT_EQ(static_cast<int64_t>(values.size()), t.size());
+  for (int64_t i = 0; i < t.size() && i < static_cast<int64_t>(values.size()); ++i) t.data<T>()[i] = values[i];
+  return t;
+}
+inline Tensor FloatTensor(std::vector<int64_t> shape, std::vector<float> v) { return MakeTensor<float>(DataType::Float, std::move(shape), std::move(v)); }
+inline Tensor Int64Tensor(std::vector<int64_t> shape, std::vector<int64_t> v) { return MakeTensor<int64_t>(DataType::Int64, std::move(shape), std::move(v)); }
+
+template <typename T>
+std::vector<T> ToVector(const Tensor& t) {
+  return std::vector<T>(t.data<T>(), t.data<T>() + t.size());
+}
+
+}  // namespace onyx::testing
