@@ -8,51 +8,12 @@
 #include <vector>
 
 #include "core/kernel_registry.h"
+#include "core/node_evaluator.h"
 #include "core/op_kernel.h"
 #include "core/thread_pool.h"
 #include "cpu_kernels.h"
 
 namespace onyx::testing {
-
-class DirectKernelInfo : public KernelInfo {
- public:
-  DirectKernelInfo(const Node& node, const std::vector<const Tensor*>& consts) : node_(node), consts_(consts) {}
-  const Node& node() const override { return node_; }
-  const Tensor* ConstantInput(size_t i) const override { return i < consts_.size() ? consts_[i] : nullptr; }
-  std::shared_ptr<Subgraph> CompileSubgraph(const Graph&) const override {
-    throw Error(ErrorCode::NotImplemented, "subgraphs are not available in direct kernel tests");
-  }
-
- private:
-  const Node& node_;
-  std::vector<const Tensor*> consts_;
-};
-
-class DirectKernelContext : public KernelContext {
- public:
-  DirectKernelContext(const Node& node, std::vector<Value> inputs, ThreadPool* pool)
-      : node_(node), inputs_(std::move(inputs)), outputs_(node.outputs.size()), pool_(pool) {}
-  const Node& node() const override { return node_; }
-  size_t num_inputs() const override { return inputs_.size(); }
-  size_t num_outputs() const override { return outputs_.size(); }
-  const Value* InputValue(size_t i) const override { return i < inputs_.size() ? &inputs_[i] : nullptr; }
-  void SetOutput(size_t i, Value v) override { outputs_.at(i) = std::move(v); }
-  ThreadPool* thread_pool() const override { return pool_; }
-  const Value* LookupOuter(const std::string&) const override { return nullptr; }
-  std::vector<Value>& outputs() { return outputs_; }
-
- protected:
-  Tensor& OutputTensorSlot(size_t i) override {
-    outputs_.at(i) = Value(Tensor());
-    return outputs_[i].tensor();
-  }
-
- private:
-  const Node& node_;
-  std::vector<Value> inputs_;
-  std::vector<Value> outputs_;
-  ThreadPool* pool_;
-};
 
 inline const KernelRegistry& TestRegistry() {
   static KernelRegistry r = [] {
@@ -78,13 +39,7 @@ inline std::vector<Value> RunOp(const std::string& op_type, const std::vector<Te
     values.push_back(inputs[i].defined() ? Value(inputs[i]) : Value());
   }
   for (size_t i = 0; i < num_outputs; ++i) node.outputs.push_back("out" + std::to_string(i));
-  const KernelDef* def = TestRegistry().Find(kCpuProvider, "", op_type, opset);
-  if (!def) throw Error(ErrorCode::NotImplemented, "no CPU kernel for " + op_type + " opset " + std::to_string(opset));
-  DirectKernelInfo info(node, {});
-  auto kernel = def->factory(info);
-  DirectKernelContext ctx(node, std::move(values), pool);
-  kernel->Compute(ctx);
-  return ctx.outputs();
+  return EvaluateNode(node, values, TestRegistry(), kCpuProvider, pool);
 }
 
 inline Attribute IntAttr(int64_t v) { Attribute a; a.type = Attribute::Type::Int; a.i = v; return a; }

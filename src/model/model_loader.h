@@ -1,0 +1,28 @@
+#pragma once
+#include <memory>
+#include <string>
+
+#include "graph/graph.h"
+#include "onyx/session.h"
+
+namespace onyx {
+
+struct Model {
+  ModelMetadata metadata;
+  std::shared_ptr<Graph> graph;
+};
+
+// Parses an ONNX ModelProto. External data is resolved relative to model_dir (empty: external
+// data is refused). Model-local functions are inlined; Constant nodes stay nodes.
+Model LoadModelFromFile(const std::string& path);
+Model LoadModelFromBytes(const void* data, size_t size, const std::string& model_dir = "");
+
+// Parses a serialized TensorProto (the .pb files of the ONNX backend test data).
+Tensor LoadTensorProto(const void* data, size_t size, const std::string& model_dir = "", std::string* name = nullptr);
+// Parses a serialized SequenceProto / OptionalProto-style value (onnx-ml data files); returns a Value.
+Value LoadValueProto(const void* data, size_t size, bool is_sequence, bool is_optional);
+
+// Reads a whole file; throws NoSuchFile.
+std::string ReadFileBytes(const std::string& path);
+
+}  // namespace onyx

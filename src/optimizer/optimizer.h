@@ -1,0 +1,33 @@
+#pragma once
+#include <string>
+#include <vector>
+
+#include "core/kernel_registry.h"
+#include "graph/graph.h"
+#include "onyx/session.h"
+
+namespace onyx {
+
+// A rewrite of the IR. Returns true if it changed the graph.
+class Pass {
+ public:
+  virtual ~Pass() = default;
+  virtual const char* name() const = 0;
+  virtual bool Run(Graph& graph) const = 0;
+};
+
+struct OptimizerContext {
+  const KernelRegistry* registry;
+  std::string provider;  // kernels used to fold constants
+};
+
+// The passes enabled at `level`, in the order they run. The order lives here, not in comments.
+std::vector<std::unique_ptr<Pass>> PassesForLevel(GraphOptimizationLevel level, const OptimizerContext& ctx);
+
+// Runs the passes until none changes the graph (bounded), re-validating after each change.
+void OptimizeGraph(Graph& graph, GraphOptimizationLevel level, const OptimizerContext& ctx);
+
+std::unique_ptr<Pass> MakeConstantFolding(const OptimizerContext& ctx);
+std::unique_ptr<Pass> MakeDeadNodeElimination();
+
+}  // namespace onyx

@@ -1,0 +1,233 @@
+#include "session/execution_plan.h"
+
+#include <algorithm>
+#include <set>
+
+#include "core/thread_pool.h"
+
+namespace onyx {
+
+namespace {
+
+class PlanSubgraph;
+
+class PlanKernelInfoImpl : public KernelInfo {
+ public:
+  PlanKernelInfoImpl(const Node& node, const std::vector<const Tensor*>& consts, const KernelRegistry& registry,
+                     const std::vector<std::string>& providers, const std::vector<std::string>& visible)
+      : node_(node), consts_(consts), registry_(registry), providers_(providers), visible_(visible) {}
+  const Node& node() const override { return node_; }
+  const Tensor* ConstantInput(size_t i) const override { return i < consts_.size() ? consts_[i] : nullptr; }
+  std::shared_ptr<Subgraph> CompileSubgraph(const Graph& g) const override;
+
+ private:
+  const Node& node_;
+  std::vector<const Tensor*> consts_;
+  const KernelRegistry& registry_;
+  const std::vector<std::string>& providers_;
+  const std::vector<std::string>& visible_;
+};
+
+}  // namespace
+
+class FrameKernelContext : public KernelContext {
+ public:
+  FrameKernelContext(Frame& frame, const ExecutionPlan::Step& step, ThreadPool* pool, const bool* terminate)
+      : frame_(frame), step_(step), pool_(pool), terminate_(terminate) {}
+  const Node& node() const override { return *step_.node; }
+  size_t num_inputs() const override { return step_.inputs.size(); }
+  size_t num_outputs() const override { return step_.outputs.size(); }
+  const Value* InputValue(size_t i) const override {
+    if (i >= step_.inputs.size() || step_.inputs[i] < 0) return nullptr;
+    return &frame_.values[step_.inputs[i]];
+  }
+  void SetOutput(size_t i, Value v) override {
+    if (i >= step_.outputs.size()) throw MakeError(ErrorCode::RuntimeException, "kernel wrote output " + std::to_string(i) + " which the node does not have");
+    if (step_.outputs[i] >= 0) frame_.values[step_.outputs[i]] = std::move(v);
+  }
+  ThreadPool* thread_pool() const override { return pool_; }
+  const Value* LookupOuter(const std::string& name) const override { return frame_.Lookup(name); }
+  bool terminated() const override { return terminate_ && *terminate_; }
+  const Frame& frame() const { return frame_; }
+  const bool* terminate_flag() const { return terminate_; }
+
+ protected:
+  Tensor& OutputTensorSlot(size_t i) override {
+    if (i >= step_.outputs.size()) throw MakeError(ErrorCode::RuntimeException, "kernel wrote output " + std::to_string(i) + " which the node does not have");
+    if (step_.outputs[i] < 0) {
+      scratch_ = Value(Tensor());
+      return scratch_.tensor();
+    }
+    Value& v = frame_.values[step_.outputs[i]];
+    v = Value(Tensor());
+    return v.tensor();
+  }
+
+ private:
+  Frame& frame_;
+  const ExecutionPlan::Step& step_;
+  ThreadPool* pool_;
+  const bool* terminate_;
+  Value scratch_;
+};
+
+namespace {
+
+class PlanSubgraph : public Subgraph {
+ public:
+  PlanSubgraph(std::shared_ptr<const Graph> g, const KernelRegistry& registry, const std::vector<std::string>& providers,
+               const std::vector<std::string>& visible)
+      : plan_(std::move(g), registry, providers, visible) {
+    for (int s : plan_.output_slots()) outputs_.push_back(s);
+  }
+  const Graph& graph() const override { return plan_.graph(); }
+  std::vector<Value> Run(KernelContext& ctx, const std::vector<Value>& inputs) const override {
+    auto& fctx = static_cast<FrameKernelContext&>(ctx);
+    return plan_.Execute(inputs, ctx.thread_pool(), &fctx.frame(), outputs_, fctx.terminate_flag());
+  }
+
+ private:
+  ExecutionPlan plan_;
+  std::vector<int> outputs_;
+};
+
+std::shared_ptr<Subgraph> PlanKernelInfoImpl::CompileSubgraph(const Graph& g) const {
+  // The subgraph is owned by the node's attribute, which outlives the plan.
+  std::shared_ptr<const Graph> alias(std::shared_ptr<const Graph>(), &g);
+  return std::make_shared<PlanSubgraph>(alias, registry_, providers_, visible_);
+}
+
+}  // namespace
+
+const Value* Frame::Lookup(const std::string& name) const {
+  int s = plan->SlotOf(name);
+  if (s >= 0 && !values[s].is_none()) return &values[s];
+  if (s >= 0 && !plan->constants_[s].is_none()) return &plan->constants_[s];
+  return parent ? parent->Lookup(name) : nullptr;
+}
+
+ExecutionPlan::ExecutionPlan(std::shared_ptr<const Graph> graph, const KernelRegistry& registry,
+                             std::vector<std::string> providers, const std::vector<std::string>& outer_names)
+    : graph_(std::move(graph)), registry_(registry), providers_(std::move(providers)) {
+  const Graph& g = *graph_;
+  auto slot = [&](const std::string& name) {
+    auto [it, fresh] = slots_.emplace(name, static_cast<int>(slot_names_.size()));
+    if (fresh) slot_names_.push_back(name);
+    return it->second;
+  };
+  for (const auto& in : g.inputs) input_slots_.push_back(slot(in.name));
+  for (const auto& [name, t] : g.initializers) slot(name);
+  for (const auto& node : g.nodes)
+    for (const auto& o : node.outputs)
+      if (!o.empty()) slot(o);
+  // Anything read but not defined here comes from an enclosing graph.
+  std::set<std::string> outer(outer_names.begin(), outer_names.end());
+  for (const auto& name : g.OuterScopeReads()) {
+    if (!slots_.count(name)) outer_reads_.emplace_back(slot(name), name);
+  }
+  for (const auto& o : g.outputs) output_slots_.push_back(slot(o.name));
+  constants_.assign(slot_names_.size(), Value());
+  for (const auto& [name, t] : g.initializers) constants_[slots_.at(name)] = Value(t);
+
+  // Names visible to subgraphs of this graph: everything here plus everything outside.
+  std::vector<std::string> visible(outer_names);
+  visible.insert(visible.end(), slot_names_.begin(), slot_names_.end());
+
+  std::vector<int> last_use(slot_names_.size(), -1);
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    const Node& node = g.nodes[i];
+    Step step;
+    step.node = &node;
+    std::vector<const Tensor*> consts;
+    for (const auto& in : node.inputs) {
+      int s = in.empty() ? -1 : slot(in);
+      step.inputs.push_back(s);
+      const bool is_const = s >= 0 && !constants_[s].is_none() &&
+                            std::find(input_slots_.begin(), input_slots_.end(), s) == input_slots_.end();
+      consts.push_back(is_const ? &constants_[s].tensor() : nullptr);
+      if (s >= 0) last_use[s] = static_cast<int>(i);
+    }
+    // Values that subgraphs read from this scope must live until this node has run.
+    for (const auto& [an, a] : node.attributes) {
+      std::vector<std::shared_ptr<Graph>> subs = a.graphs;
+      if (a.g) subs.push_back(a.g);
+      for (const auto& sg : subs)
+        for (const auto& name : sg->OuterScopeReads()) {
+          auto it = slots_.find(name);
+          if (it != slots_.end()) last_use[it->second] = static_cast<int>(i);
+        }
+    }
+    for (const auto& o : node.outputs) step.outputs.push_back(o.empty() ? -1 : slot(o));
+    const KernelDef* def = nullptr;
+    std::string chosen;
+    for (const auto& p : providers_) {
+      def = registry_.Find(p, node.domain, node.op_type, node.opset);
+      if (def) {
+        chosen = p;
+        break;
+      }
+    }
+    if (!def) {
+      std::string dom = node.domain.empty() ? "ai.onnx" : node.domain;
+      throw Error(ErrorCode::NotImplemented,
+                  "no kernel for " + node.Describe() + " (domain " + dom + ", opset " + std::to_string(node.opset) +
+                      "): onyx does not implement " + node.op_type + (registry_.HasOp(node.domain, node.op_type) ? " for this opset version" : " yet"));
+    }
+    PlanKernelInfoImpl info(node, consts, registry_, providers_, visible);
+    step.kernel = def->factory(info);
+    node_providers_.push_back(chosen);
+    steps_.push_back(std::move(step));
+  }
+  std::set<int> keep(output_slots_.begin(), output_slots_.end());
+  for (size_t s = 0; s < last_use.size(); ++s) {
+    if (last_use[s] >= 0 && !keep.count(static_cast<int>(s)) && constants_[s].is_none())
+      steps_[last_use[s]].release.push_back(static_cast<int>(s));
+  }
+}
+
+int ExecutionPlan::SlotOf(const std::string& name) const {
+  auto it = slots_.find(name);
+  return it == slots_.end() ? -1 : it->second;
+}
+
+std::vector<Value> ExecutionPlan::Execute(const std::vector<Value>& inputs, ThreadPool* pool, const Frame* parent,
+                                          const std::vector<int>& wanted, const bool* terminate) const {
+  Frame frame{this, parent, std::vector<Value>(slot_names_.size())};
+  for (size_t s = 0; s < constants_.size(); ++s)
+    if (!constants_[s].is_none()) frame.values[s] = constants_[s];
+  for (size_t i = 0; i < input_slots_.size() && i < inputs.size(); ++i)
+    if (!inputs[i].is_none() || constants_[input_slots_[i]].is_none()) frame.values[input_slots_[i]] = inputs[i];
+  for (const auto& [s, name] : outer_reads_) {
+    const Value* v = parent ? parent->Lookup(name) : nullptr;
+    if (!v) throw Error(ErrorCode::InvalidGraph, "subgraph '" + graph_->name + "' reads '" + name + "', which no enclosing graph defines");
+    frame.values[s] = *v;
+  }
+  for (const auto& step : steps_) {
+    if (terminate && *terminate) throw Error(ErrorCode::Fail, "the run was terminated by RunOptions.terminate");
+    FrameKernelContext ctx(frame, step, pool, terminate);
+    try {
+      step.kernel->Compute(ctx);
+    } catch (const Error& e) {
+      const std::string what = e.what();
+      const std::string desc = step.node->Describe();
+      if (what.rfind(desc, 0) == 0 || what.find("running ") != std::string::npos) throw;
+      throw Error(e.code(), "while running " + desc + ": " + what);
+    } catch (const std::bad_alloc&) {
+      throw Error(ErrorCode::Fail, "out of memory while running " + step.node->Describe());
+    } catch (const std::exception& e) {
+      throw Error(ErrorCode::RuntimeException, "while running " + step.node->Describe() + ": " + e.what());
+    }
+    for (size_t i = 0; i < step.outputs.size(); ++i) {
+      int s = step.outputs[i];
+      if (s >= 0 && frame.values[s].is_none() && step.node->op_type != "Optional" && step.node->op_type != "If" && step.node->op_type != "Loop")
+        throw Error(ErrorCode::RuntimeException, step.node->Describe() + " did not produce output '" + slot_names_[s] + "'");
+    }
+    for (int s : step.release) frame.values[s] = Value();
+  }
+  std::vector<Value> out;
+  out.reserve(wanted.size());
+  for (int s : wanted) out.push_back(frame.values[s]);
+  return out;
+}
+
+}  // namespace onyx

@@ -1,0 +1,69 @@
+#pragma once
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/kernel_registry.h"
+#include "core/op_kernel.h"
+#include "graph/graph.h"
+
+namespace onyx {
+
+class ThreadPool;
+struct Frame;
+
+// A graph compiled for execution: value slots, kernels created once, and when each slot can be
+// released. Immutable after construction, so several runs may use it at once; everything a run
+// changes lives in a Frame.
+class ExecutionPlan {
+ public:
+  // outer_names: values visible from enclosing graphs (for subgraphs); providers: in priority order.
+  ExecutionPlan(std::shared_ptr<const Graph> graph, const KernelRegistry& registry,
+                std::vector<std::string> providers, const std::vector<std::string>& outer_names = {});
+
+  const Graph& graph() const { return *graph_; }
+  int SlotOf(const std::string& name) const;  // -1 if unknown
+  const std::vector<int>& input_slots() const { return input_slots_; }
+  const std::vector<int>& output_slots() const { return output_slots_; }
+  // Per node: which provider runs it.
+  const std::vector<std::string>& node_providers() const { return node_providers_; }
+
+  // Executes the graph. inputs are the values of the graph inputs in order (None for an
+  // omitted input that has an initializer). parent: the enclosing frame for outer-scope reads.
+  std::vector<Value> Execute(const std::vector<Value>& inputs, ThreadPool* pool, const Frame* parent,
+                             const std::vector<int>& wanted_output_slots, const bool* terminate = nullptr) const;
+
+ private:
+  friend class PlanKernelInfo;
+  struct Step {
+    const Node* node;
+    std::unique_ptr<OpKernel> kernel;
+    std::vector<int> inputs;   // slot per input, -1 if omitted
+    std::vector<int> outputs;  // slot per output, -1 if omitted
+    std::vector<int> release;  // slots whose last reader is this step
+  };
+  std::shared_ptr<const Graph> graph_;
+  const KernelRegistry& registry_;
+  std::vector<std::string> providers_;
+  std::unordered_map<std::string, int> slots_;
+  std::vector<std::string> slot_names_;
+  std::vector<Value> constants_;  // per slot: initializer value or None
+  std::vector<std::pair<int, std::string>> outer_reads_;
+  std::vector<int> input_slots_, output_slots_;
+  std::vector<Step> steps_;
+  std::vector<std::string> node_providers_;
+
+  friend struct Frame;
+  friend class FrameKernelContext;
+};
+
+// Per-run state of one ExecutionPlan.
+struct Frame {
+  const ExecutionPlan* plan;
+  const Frame* parent;
+  std::vector<Value> values;
+  const Value* Lookup(const std::string& name) const;
+};
+
+}  // namespace onyx
