@@ -1,0 +1,279 @@
+// The onyx Python module's C++ half: numpy <-> Tensor conversion, the session, and error
+// translation. Everything else (NodeArg, SessionOptions, InferenceSession) is thin Python in
+// onyx/__init__.py over these functions.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cstring>
+#include <memory>
+
+#include "onyx/onyx.h"
+
+namespace py = pybind11;
+using namespace onyx;
+
+namespace {
+
+py::dtype ToNumpyDtype(DataType t) {
+  switch (t) {
+    case DataType::Float: return py::dtype("float32");
+    case DataType::Double: return py::dtype("float64");
+    case DataType::Float16: return py::dtype("float16");
+    case DataType::Int8: return py::dtype("int8");
+    case DataType::Int16: return py::dtype("int16");
+    case DataType::Int32: return py::dtype("int32");
+    case DataType::Int64: return py::dtype("int64");
+    case DataType::UInt8: return py::dtype("uint8");
+    case DataType::UInt16: case DataType::BFloat16: return py::dtype("uint16");
+    case DataType::UInt32: return py::dtype("uint32");
+    case DataType::UInt64: return py::dtype("uint64");
+    case DataType::Bool: return py::dtype("bool");
+    case DataType::Complex64: return py::dtype("complex64");
+    case DataType::Complex128: return py::dtype("complex128");
+    default: throw Error(ErrorCode::NotImplemented, std::string("cannot convert ") + DataTypeName(t) + " to numpy");
+  }
+}
+
+DataType FromNumpyDtype(const py::dtype& dt, const std::string& name) {
+  const char kind = dt.kind();
+  const auto size = dt.itemsize();
+  if (kind == 'f') {
+    if (size == 4) return DataType::Float;
+    if (size == 8) return DataType::Double;
+    if (size == 2) return DataType::Float16;
+  } else if (kind == 'i') {
+    if (size == 1) return DataType::Int8;
+    if (size == 2) return DataType::Int16;
+    if (size == 4) return DataType::Int32;
+    if (size == 8) return DataType::Int64;
+  } else if (kind == 'u') {
+    if (size == 1) return DataType::UInt8;
+    if (size == 2) return DataType::UInt16;
+    if (size == 4) return DataType::UInt32;
+    if (size == 8) return DataType::UInt64;
+  } else if (kind == 'b') {
+    return DataType::Bool;
+  } else if (kind == 'c') {
+    if (size == 8) return DataType::Complex64;
+    if (size == 16) return DataType::Complex128;
+  } else if (kind == 'U' || kind == 'S' || kind == 'O') {
+    return DataType::String;
+  }
+  throw Error(ErrorCode::InvalidArgument, "input '" + name + "': numpy dtype " + py::cast<std::string>(py::str(py::handle(dt))) + " is not supported");
+}
+
+// Converts a feed to a Tensor. Numeric arrays that are C-contiguous and native-endian are
+// borrowed (no copy); `keep` holds them alive for the run.
+Tensor ToTensor(py::handle obj, const std::string& name, std::vector<py::object>& keep) {
+  py::array arr = py::array::ensure(obj);
+  if (!arr) throw Error(ErrorCode::InvalidArgument, "input '" + name + "' must be a numpy array, got " + py::str(obj.get_type()).cast<std::string>());
+  DataType dt = FromNumpyDtype(arr.dtype(), name);
+  std::vector<int64_t> shape(arr.shape(), arr.shape() + arr.ndim());
+  if (dt == DataType::String) {
+    Tensor t(DataType::String, shape);
+    py::list flat = arr.attr("ravel")().attr("tolist")();
+    int64_t i = 0;
+    for (auto item : flat) {
+      if (py::isinstance<py::bytes>(item)) t.data<std::string>()[i++] = item.cast<std::string>();
+      else t.data<std::string>()[i++] = py::str(item).cast<std::string>();
+    }
+    return t;
+  }
+  // Byte-swap non-native arrays and make them contiguous (both copy, once).
+  const char order = arr.dtype().attr("byteorder").cast<std::string>()[0];
+  if (order == '>') arr = arr.attr("astype")(arr.dtype().attr("newbyteorder")("="));
+  arr = py::array::ensure(arr, py::array::c_style);
+  keep.push_back(arr);
+  return Tensor::Borrow(dt, shape, const_cast<void*>(arr.data()));
+}
+
+Value ToValue(py::handle obj, const std::string& name, std::vector<py::object>& keep) {
+  if (obj.is_none()) return Value();
+  if (py::isinstance<py::list>(obj) || py::isinstance<py::tuple>(obj)) {
+    std::vector<Tensor> items;
+    DataType et = DataType::Undefined;
+    for (auto item : obj) {
+      items.push_back(ToTensor(item, name, keep).Clone());
+      et = items.back().dtype();
+    }
+    return Value::Sequence(std::move(items), et);
+  }
+  return Value(ToTensor(obj, name, keep));
+}
+
+py::object FromTensor(const Tensor& t) {
+  std::vector<py::ssize_t> shape(t.shape().begin(), t.shape().end());
+  if (t.dtype() == DataType::String) {
+    py::array out(py::dtype("O"), shape);
+    auto** p = static_cast<PyObject**>(out.mutable_data());
+    for (int64_t i = 0; i < t.size(); ++i) {
+      PyObject* s = PyUnicode_DecodeUTF8(t.data<std::string>()[i].data(), t.data<std::string>()[i].size(), "surrogateescape");
+      if (!s) throw py::error_already_set();
+      Py_XDECREF(p[i]);
+      p[i] = s;
+    }
+    return std::move(out);
+  }
+  py::dtype dt = ToNumpyDtype(t.dtype());
+  if (!t.owns_data()) {  // borrowed memory (e.g. an input passed through): copy it
+    py::array out(dt, shape);
+    if (t.nbytes()) std::memcpy(out.mutable_data(), t.raw_data(), t.nbytes());
+    return std::move(out);
+  }
+  // Zero copy: the array keeps the tensor's storage alive through a capsule.
+  auto* holder = new Tensor(t);
+  py::capsule owner(holder, [](void* p) { delete static_cast<Tensor*>(p); });
+  std::vector<py::ssize_t> strides(shape.size());
+  py::ssize_t s = static_cast<py::ssize_t>(DataTypeSize(t.dtype()));
+  for (size_t k = shape.size(); k-- > 0;) {
+    strides[k] = s;
+    s *= shape[k];
+  }
+  return py::array(dt, shape, strides, holder->raw_data(), owner);
+}
+
+py::object FromValue(const Value& v) {
+  if (v.is_none()) return py::none();
+  if (v.is_sequence()) {
+    py::list l;
+    for (const auto& t : v.sequence()) l.append(FromTensor(t));
+    return std::move(l);
+  }
+  return FromTensor(v.tensor());
+}
+
+py::list ValueInfos(const std::vector<ValueInfo>& infos) {
+  py::list out;
+  for (const auto& vi : infos) {
+    py::object shape = py::none();
+    if (vi.has_shape) {
+      py::list dims;
+      for (const auto& d : vi.shape) {
+        if (d.is_fixed()) dims.append(d.value);
+        else if (d.is_symbolic()) dims.append(d.symbol);
+        else dims.append(py::none());
+      }
+      shape = dims;
+    } else if (vi.kind == ValueInfo::Kind::Tensor) {
+      shape = py::list();
+    }
+    out.append(py::make_tuple(vi.name, vi.type_string, shape));
+  }
+  return out;
+}
+
+class PySession {
+ public:
+  PySession(py::object model, const py::dict& options, const std::vector<std::string>& providers) {
+    SessionOptions o;
+    if (options.contains("graph_optimization_level")) o.graph_optimization_level = static_cast<GraphOptimizationLevel>(options["graph_optimization_level"].cast<int>());
+    if (options.contains("intra_op_num_threads")) o.intra_op_num_threads = options["intra_op_num_threads"].cast<int>();
+    if (options.contains("inter_op_num_threads")) o.inter_op_num_threads = options["inter_op_num_threads"].cast<int>();
+    if (options.contains("log_severity_level")) o.log_severity_level = options["log_severity_level"].cast<int>();
+    if (options.contains("optimized_model_filepath")) o.optimized_model_filepath = options["optimized_model_filepath"].cast<std::string>();
+    o.providers = providers;
+    if (py::isinstance<py::bytes>(model)) {
+      std::string bytes = model.cast<std::string>();
+      py::gil_scoped_release release;
+      session_ = std::make_unique<Session>(bytes.data(), bytes.size(), o);
+    } else {
+      std::string path = py::str(model).cast<std::string>();
+      py::gil_scoped_release release;
+      session_ = std::make_unique<Session>(path, o);
+    }
+  }
+
+  py::list Run(py::object output_names, const py::dict& feed) {
+    std::vector<std::pair<std::string, Value>> feeds;
+    std::vector<py::object> keep;
+    std::vector<std::string> given;
+    for (auto item : feed) {
+      std::string name = py::str(item.first).cast<std::string>();
+      given.push_back(name);
+      feeds.emplace_back(name, ToValue(item.second, name, keep));
+    }
+    // A missing feed is a ValueError in onnxruntime's Python API.
+    std::vector<std::string> missing;
+    for (const auto& in : session_->inputs())
+      if (std::find(given.begin(), given.end(), in.name) == given.end() && in.kind != ValueInfo::Kind::Optional) missing.push_back(in.name);
+    if (!missing.empty()) {
+      auto quote = [](const std::vector<std::string>& v) {
+        std::string s = "[";
+        for (size_t i = 0; i < v.size(); ++i) s += (i ? ", '" : "'") + v[i] + "'";
+        return s + "]";
+      };
+      throw py::value_error("Required inputs (" + quote(missing) + ") are missing from input feed (" + quote(given) + ").");
+    }
+    std::vector<std::string> names;
+    if (!output_names.is_none()) names = output_names.cast<std::vector<std::string>>();
+    std::vector<Value> outs;
+    {
+      py::gil_scoped_release release;
+      outs = session_->RunValues(feeds, names);
+    }
+    py::list result;
+    for (const auto& v : outs) result.append(FromValue(v));
+    return result;
+  }
+
+  py::list Inputs() const { return ValueInfos(session_->inputs()); }
+  py::list Outputs() const { return ValueInfos(session_->outputs()); }
+  std::vector<std::string> Providers() const { return session_->providers(); }
+  py::dict Metadata() const {
+    const ModelMetadata& m = session_->metadata();
+    py::dict d;
+    d["producer_name"] = m.producer_name;
+    d["graph_name"] = m.graph_name;
+    d["domain"] = m.domain;
+    d["description"] = m.description;
+    d["graph_description"] = m.graph_description;
+    d["version"] = m.version;
+    d["custom_metadata_map"] = m.custom_metadata_map;
+    return d;
+  }
+
+ private:
+  std::unique_ptr<Session> session_;
+};
+
+}  // namespace
+
+PYBIND11_MODULE(_onyx, m) {
+  m.doc() = "onyx runtime core (use the onyx package, not this module)";
+  // Exception classes named as onnxruntime's; __init__.py re-exports them.
+  static py::exception<Error> fail(m, "Fail");
+  static py::exception<Error> invalid_argument(m, "InvalidArgument");
+  static py::exception<Error> no_such_file(m, "NoSuchFile");
+  static py::exception<Error> no_model(m, "NoModel");
+  static py::exception<Error> invalid_protobuf(m, "InvalidProtobuf");
+  static py::exception<Error> invalid_graph(m, "InvalidGraph");
+  static py::exception<Error> not_implemented(m, "NotImplemented");
+  static py::exception<Error> runtime_exception(m, "RuntimeException");
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const Error& e) {
+      std::string msg = std::string("[ONYX] ") + ErrorCodeName(e.code()) + " : " + e.what();
+      switch (e.code()) {
+        case ErrorCode::Fail: fail(msg.c_str()); break;
+        case ErrorCode::InvalidArgument: invalid_argument(msg.c_str()); break;
+        case ErrorCode::NoSuchFile: no_such_file(msg.c_str()); break;
+        case ErrorCode::NoModel: no_model(msg.c_str()); break;
+        case ErrorCode::InvalidProtobuf: invalid_protobuf(msg.c_str()); break;
+        case ErrorCode::InvalidGraph: invalid_graph(msg.c_str()); break;
+        case ErrorCode::NotImplemented: not_implemented(msg.c_str()); break;
+        case ErrorCode::RuntimeException: runtime_exception(msg.c_str()); break;
+      }
+    }
+  });
+  py::class_<PySession>(m, "Session")
+      .def(py::init<py::object, py::dict, std::vector<std::string>>(), py::arg("model"), py::arg("options"), py::arg("providers"))
+      .def("run", &PySession::Run, py::arg("output_names"), py::arg("feed"))
+      .def("inputs", &PySession::Inputs)
+      .def("outputs", &PySession::Outputs)
+      .def("providers", &PySession::Providers)
+      .def("metadata", &PySession::Metadata);
+  m.def("available_providers", &AvailableProviders);
+  m.def("version", &Version);
+}
