@@ -72,4 +72,7 @@ class Graph {
   std::vector<std::string> OuterScopeReads() const;
 };
 
+// True if op_type is an operator of the default ONNX domain (any opset).
+bool IsOnnxOperator(const std::string& op_type);
+
 }  // namespace onyx

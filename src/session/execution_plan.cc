@@ -167,6 +167,8 @@ ExecutionPlan::ExecutionPlan(std::shared_ptr<const Graph> graph, const KernelReg
         break;
       }
     }
+    if (!def && node.domain.empty() && !IsOnnxOperator(node.op_type))
+      throw Error(ErrorCode::InvalidGraph, node.Describe() + ": '" + node.op_type + "' is not an ONNX operator (domain ai.onnx)");
     if (!def) {
       std::string dom = node.domain.empty() ? "ai.onnx" : node.domain;
       throw Error(ErrorCode::NotImplemented,

@@ -9,6 +9,7 @@
 #include "core/thread_pool.h"
 #include "cpu_kernels.h"
 #include "model/model_loader.h"
+#include "graph/shape_inference.h"
 #include "optimizer/optimizer.h"
 #include "session/execution_plan.h"
 
@@ -48,6 +49,7 @@ void Session::Impl::Init(Model m, const SessionOptions& opts) {
   model = std::move(m);
   Graph& g = *model.graph;
   g.SortAndValidate();
+  InferShapes(g);
   std::set<std::string> initializer_names;
   for (const auto& [n, t] : g.initializers) initializer_names.insert(n);
   for (const auto& in : g.inputs) {
