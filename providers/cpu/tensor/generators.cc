@@ -106,10 +106,16 @@ class RangeKernel final : public OpKernel {
     }
     auto run = [&](auto tag) {
       using T = typename decltype(tag)::type;
-      const T s = start.data<T>()[0], l = limit.data<T>()[0], d = delta.data<T>()[0];
-      if (d == T(0)) throw ctx.MakeError(ErrorCode::InvalidArgument, "delta is 0");
+      constexpr bool kHalf = std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>;
+      using V = std::conditional_t<kHalf, float, T>;  // 16-bit floats count in float
+      auto get = [](const Tensor& t) -> V {
+        if constexpr (kHalf) return ToFloat(t.data<T>()[0]);
+        else return t.data<T>()[0];
+      };
+      const V s = get(start), l = get(limit), d = get(delta);
+      if (d == V(0)) throw ctx.MakeError(ErrorCode::InvalidArgument, "delta is 0");
       int64_t n;
-      if constexpr (std::is_integral_v<T>) {
+      if constexpr (std::is_integral_v<V>) {
         __int128 diff = static_cast<__int128>(l) - s, step = d;
         __int128 count = diff / step + ((diff % step != 0) && ((diff > 0) == (step > 0)) ? 1 : 0);
         n = count > 0 ? static_cast<int64_t>(std::min<__int128>(count, std::numeric_limits<int64_t>::max())) : 0;
@@ -123,7 +129,10 @@ class RangeKernel final : public OpKernel {
       }
       Tensor& y = ctx.Output(0, dt, {n});
       T* out = y.data<T>();
-      for (int64_t i = 0; i < n; ++i) out[i] = static_cast<T>(s + static_cast<T>(i) * d);
+      for (int64_t i = 0; i < n; ++i) {
+        if constexpr (kHalf) out[i] = FromFloat<T>(s + static_cast<float>(i) * d);
+        else out[i] = static_cast<T>(s + static_cast<T>(i) * d);
+      }
     };
     switch (dt) {
       case DataType::Float: run(TypeTag<float>{}); break;
@@ -131,6 +140,8 @@ class RangeKernel final : public OpKernel {
       case DataType::Int16: run(TypeTag<int16_t>{}); break;
       case DataType::Int32: run(TypeTag<int32_t>{}); break;
       case DataType::Int64: run(TypeTag<int64_t>{}); break;
+      case DataType::Float16: run(TypeTag<Half>{}); break;
+      case DataType::BFloat16: run(TypeTag<BFloat16>{}); break;
       default: throw ctx.MakeError(ErrorCode::InvalidArgument, std::string("Range does not support type ") + DataTypeName(dt));
     }
   }
@@ -226,7 +237,9 @@ class OneHotKernel final : public OpKernel {
 void RegisterGeneratorKernels(KernelRegistry& r) {
   RegisterTensorKernel(r, "Constant", 1, INT64_MAX, AllTensorTypes(), MakeFactory<ConstantKernel>());
   RegisterTensorKernel(r, "ConstantOfShape", 9, INT64_MAX, AllTensorTypes(), MakeFactory<ConstantOfShapeKernel>());
-  RegisterTensorKernel(r, "Range", 11, INT64_MAX, {DataType::Float, DataType::Double, DataType::Int16, DataType::Int32, DataType::Int64},
+  RegisterTensorKernel(r, "Range", 11, INT64_MAX,
+                       {DataType::Float, DataType::Double, DataType::Float16, DataType::BFloat16, DataType::Int16, DataType::Int32,
+                        DataType::Int64},
                        MakeFactory<RangeKernel>());
   std::vector<DataType> numeric = AllNumericTypes();
   numeric.push_back(DataType::Bool);

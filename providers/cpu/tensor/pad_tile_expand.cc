@@ -127,11 +127,7 @@ class PadKernel final : public OpKernel {
     Tensor pad_value = PadValue(ctx, dt);
     Tensor& y = ctx.Output(0, dt, out_shape);
     if (y.size() == 0) return;
-    if (rank == 0) {
-      CopyElements(dt, y.raw_data(), x.raw_data(), 1);
-      return;
-    }
-    Fill(x, y, src_offsets, pad_value, ctx.thread_pool());
+    GatherAxisMaps(x, y, src_offsets, pad_value, ctx.thread_pool());
   }
 
  private:
@@ -158,66 +154,6 @@ class PadKernel final : public OpKernel {
       }
     });
     return v;
-  }
-
-  // y[o] = x[sum_k src_offsets[k][o_k]], or the pad value where any axis maps to -1. The
-  // innermost axis is cut into runs that are either contiguous in x or all padding.
-  static void Fill(const Tensor& x, Tensor& y, const std::vector<std::vector<int64_t>>& src_offsets, const Tensor& pad_value,
-                   ThreadPool* pool) {
-    const int64_t rank = static_cast<int64_t>(y.rank()), inner = y.dim(rank - 1);
-    const std::vector<int64_t>& last = src_offsets[rank - 1];
-    struct Run {
-      int64_t start, len, src;  // src = -1 for padding
-    };
-    std::vector<Run> runs;
-    for (int64_t o = 0; o < inner; ++o) {
-      if (!runs.empty()) {
-        Run& r = runs.back();
-        bool pad = last[o] < 0;
-        if ((pad && r.src < 0) || (!pad && r.src >= 0 && last[o] == r.src + r.len)) {
-          ++r.len;
-          continue;
-        }
-      }
-      runs.push_back({o, 1, last[o]});
-    }
-    const int64_t rows = y.size() / inner;
-    DispatchElement(x.dtype(), [&](auto tag) {
-      using E = typename decltype(tag)::type;
-      const E* src = x.data<E>();
-      E* dst = y.data<E>();
-      const E value = pad_value.data<E>()[0];
-      ParallelFor(pool, rows, static_cast<double>(inner), [&](int64_t begin, int64_t end) {
-        std::vector<int64_t> idx(rank - 1);
-        int64_t rem = begin;
-        for (int64_t k = rank - 2; k >= 0; --k) {
-          idx[k] = rem % y.dim(k);
-          rem /= y.dim(k);
-        }
-        for (int64_t row = begin; row < end; ++row) {
-          E* d = dst + row * inner;
-          int64_t base = 0;
-          bool padded = false;
-          for (int64_t k = 0; k < rank - 1 && !padded; ++k) {
-            int64_t off = src_offsets[k][idx[k]];
-            padded = off < 0;
-            base += off;
-          }
-          if (padded) {
-            std::fill(d, d + inner, value);
-          } else {
-            for (const Run& r : runs) {
-              if (r.src < 0) std::fill(d + r.start, d + r.start + r.len, value);
-              else std::copy(src + base + r.src, src + base + r.src + r.len, d + r.start);
-            }
-          }
-          for (int64_t k = rank - 2; k >= 0; --k) {
-            if (++idx[k] < y.dim(k)) break;
-            idx[k] = 0;
-          }
-        }
-      });
-    });
   }
 
   int64_t opset_;

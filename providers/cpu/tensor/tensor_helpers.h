@@ -88,6 +88,12 @@ std::vector<int64_t> ReadIndices(const Tensor& t, const KernelContext& ctx, cons
 std::vector<int64_t> AxisIndexOffsets(const Tensor& data, const Tensor& indices, int64_t axis, const KernelContext& ctx,
                                       const char* what);
 
+// y[o] = x[sum_k src_offsets[k][o_k]] over y's shape, or fill_value (a 1-element tensor of x's
+// type) where any axis maps to -1. Serves Pad and nearest Resize. The innermost axis is cut into
+// runs that are contiguous in x or all fill, so common cases reduce to block copies.
+void GatherAxisMaps(const Tensor& x, Tensor& y, const std::vector<std::vector<int64_t>>& src_offsets,
+                    const Tensor& fill_value, ThreadPool* pool);
+
 // Registration of each file of the family (tensor_kernels.cc calls them all).
 void RegisterReshapeKernels(KernelRegistry& r);
 void RegisterTransposeKernels(KernelRegistry& r);

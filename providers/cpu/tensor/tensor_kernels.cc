@@ -15,6 +15,7 @@ void RegisterTensorKernels(KernelRegistry& r) {
   RegisterGeneratorKernels(r);
   RegisterSortKernels(r);
   RegisterCumSumTriluKernels(r);
+  RegisterResizeKernels(r);
 }
 
 }  // namespace onyx

@@ -99,7 +99,10 @@ class DepthToSpaceKernel final : public OpKernel {
 
 class SpaceToDepthKernel final : public OpKernel {
  public:
-  explicit SpaceToDepthKernel(const KernelInfo& info) : block_(BlockSize(info)) {}
+  explicit SpaceToDepthKernel(const KernelInfo& info) : block_(BlockSize(info)), mode_(info.GetString("mode", "DCR")) {
+    if (mode_ != "DCR" && mode_ != "CRD")
+      throw info.MakeError(ErrorCode::InvalidGraph, "mode should be DCR or CRD, got '" + mode_ + "'");
+  }
   void Compute(KernelContext& ctx) const override {
     const Tensor& x = ctx.Input(0);
     Check4D(x, ctx);
@@ -107,12 +110,16 @@ class SpaceToDepthKernel final : public OpKernel {
     if (h % b != 0 || w % b != 0)
       throw ctx.MakeError(ErrorCode::InvalidArgument, "height " + std::to_string(h) + " and width " + std::to_string(w) +
                                                           " should be divisible by blocksize " + std::to_string(b));
-    Tensor y = PermuteView(x, {n, c, h / b, b, w / b, b}, {0, 3, 5, 1, 2, 4}, ctx.thread_pool());
+    // DCR puts the block offsets before the channels in the output depth, CRD after them.
+    Tensor y = PermuteView(x, {n, c, h / b, b, w / b, b}, mode_ == "DCR" ? std::vector<int64_t>{0, 3, 5, 1, 2, 4}
+                                                                          : std::vector<int64_t>{0, 1, 3, 5, 2, 4},
+                           ctx.thread_pool());
     ctx.SetOutput(0, y.Reshaped({n, c * b * b, h / b, w / b}));
   }
 
  private:
   int64_t block_;
+  std::string mode_;
 };
 
 }  // namespace
