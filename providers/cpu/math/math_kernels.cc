@@ -1,7 +1,16 @@
-#include "cpu_kernels.h"
+#include "math/math_kernels.h"
 
 namespace onyx {
 
-void RegisterMathKernels(KernelRegistry& r) {}
+void RegisterMathKernels(KernelRegistry& r) {
+  math::RegisterBinaryKernels(r);
+  math::RegisterVariadicKernels(r);
+  math::RegisterUnaryKernels(r);
+  math::RegisterActivationKernels(r);
+  math::RegisterCastKernels(r);
+  math::RegisterMatMulKernels(r);
+  math::RegisterSoftmaxKernels(r);
+  math::RegisterEinsumKernels(r);
+}
 
 }  // namespace onyx

@@ -1,7 +1,21 @@
 #include "cpu_kernels.h"
+#include "tensor/tensor_helpers.h"
 
 namespace onyx {
 
-void RegisterTensorKernels(KernelRegistry& r) {}
+// The tensor family: data movement and shape ops, one file per group (see tensor_helpers.h).
+void RegisterTensorKernels(KernelRegistry& r) {
+  RegisterReshapeKernels(r);
+  RegisterTransposeKernels(r);
+  RegisterConcatSplitKernels(r);
+  RegisterSliceKernels(r);
+  RegisterGatherKernels(r);
+  RegisterScatterKernels(r);
+  RegisterPadTileExpandKernels(r);
+  RegisterGeneratorKernels(r);
+  RegisterSortKernels(r);
+  RegisterCumSumTriluKernels(r);
+  RegisterResizeKernels(r);
+}
 
 }  // namespace onyx

@@ -1,0 +1,121 @@
+// Activation functions: Relu and its relatives, HardSigmoid/HardSwish, Softplus/Softsign, Mish, Gelu.
+#include <cmath>
+
+#include "math/unary_common.h"
+#include "mlas/math_activations.h"
+
+namespace onyx::math {
+
+namespace {
+
+struct ReluOp {
+  template <typename C> C operator()(C x) const { return x < C(0) ? C(0) : x; }  // NaN passes through
+};
+struct LeakyReluOp {
+  explicit LeakyReluOp(const KernelInfo& info) : alpha(info.GetFloat("alpha", 0.01f)) {}
+  template <typename C> C operator()(C x) const { return x < C(0) ? static_cast<C>(alpha) * x : x; }
+  float alpha;
+};
+struct EluOp {
+  static constexpr double kCost = 10;
+  explicit EluOp(const KernelInfo& info) : alpha(info.GetFloat("alpha", 1.0f)) {}
+  template <typename C> C operator()(C x) const { return x < C(0) ? static_cast<C>(alpha) * std::expm1(x) : x; }
+  float alpha;
+};
+struct SeluOp {
+  static constexpr double kCost = 10;
+  explicit SeluOp(const KernelInfo& info)
+      : alpha(info.GetFloat("alpha", 1.67326319217681884765625f)), gamma(info.GetFloat("gamma", 1.05070102214813232421875f)) {}
+  template <typename C> C operator()(C x) const {
+    return x > C(0) ? static_cast<C>(gamma) * x : static_cast<C>(gamma) * static_cast<C>(alpha) * std::expm1(x);
+  }
+  float alpha, gamma;
+};
+struct CeluOp {
+  static constexpr double kCost = 10;
+  explicit CeluOp(const KernelInfo& info) : alpha(info.GetFloat("alpha", 1.0f)) {
+    if (alpha == 0.f) throw info.MakeError(ErrorCode::InvalidGraph, "attribute 'alpha' must not be 0");
+  }
+  template <typename C> C operator()(C x) const {
+    const C a = static_cast<C>(alpha);
+    return x > C(0) ? x : a * std::expm1(x / a);  // max(0,x) + min(0, a*(exp(x/a)-1))
+  }
+  float alpha;
+};
+struct ThresholdedReluOp {
+  explicit ThresholdedReluOp(const KernelInfo& info) : alpha(info.GetFloat("alpha", 1.0f)) {}
+  template <typename C> C operator()(C x) const { return x > static_cast<C>(alpha) ? x : C(0); }
+  float alpha;
+};
+struct HardSigmoidOp {
+  explicit HardSigmoidOp(const KernelInfo& info) : alpha(info.GetFloat("alpha", 0.2f)), beta(info.GetFloat("beta", 0.5f)) {}
+  template <typename C> C operator()(C x) const {
+    C v = static_cast<C>(alpha) * x + static_cast<C>(beta);
+    v = v < C(0) ? C(0) : v;
+    return v > C(1) ? C(1) : v;
+  }
+  float alpha, beta;
+};
+struct HardSwishOp {
+  template <typename C> C operator()(C x) const {
+    C v = x * C(1.0 / 6.0) + C(0.5);
+    v = v < C(0) ? C(0) : v;
+    v = v > C(1) ? C(1) : v;
+    return x * v;
+  }
+};
+// log(1 + exp(x)) without overflow.
+template <typename C>
+C Softplus(C x) {
+  return x > C(0) ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x));
+}
+struct SoftplusOp {
+  static constexpr double kCost = 20;
+  template <typename C> C operator()(C x) const { return Softplus(x); }
+};
+struct SoftsignOp {
+  template <typename C> C operator()(C x) const { return x / (C(1) + std::abs(x)); }
+};
+struct MishOp {
+  static constexpr double kCost = 30;
+  template <typename C> C operator()(C x) const { return x * std::tanh(Softplus(x)); }
+};
+struct GeluOp {
+  static constexpr double kCost = 15;
+  explicit GeluOp(const KernelInfo& info) {
+    std::string a = info.GetString("approximate", "none");
+    if (a == "tanh") tanh = true;
+    else if (a != "none") throw info.MakeError(ErrorCode::InvalidGraph, "attribute 'approximate' must be \"none\" or \"tanh\", got \"" + a + "\"");
+  }
+  template <typename C> C operator()(C x) const {
+    if (tanh) {
+      const C k = static_cast<C>(0.79788456080286535587989211986876);  // sqrt(2/pi)
+      return C(0.5) * x * (C(1) + std::tanh(k * (x + C(0.044715) * x * x * x)));
+    }
+    return C(0.5) * x * (C(1) + std::erf(x * static_cast<C>(0.70710678118654752440084436210485)));
+  }
+  void Float(const float* x, float* y, int64_t n) const {
+    if (tanh) mlas::GeluTanhF32(x, y, n);
+    else mlas::GeluErfF32(x, y, n);
+  }
+  bool tanh = false;
+};
+
+}  // namespace
+
+void RegisterActivationKernels(KernelRegistry& r) {
+  RegisterOp<UnaryKernel<kSignedNumeric, ReluOp>>(r, "Relu", kSignedNumeric);
+  RegisterOp<UnaryKernel<kFloats, LeakyReluOp>>(r, "LeakyRelu", kFloats);
+  RegisterOp<UnaryKernel<kFloats, EluOp>>(r, "Elu", kFloats);
+  RegisterOp<UnaryKernel<kFloats, SeluOp>>(r, "Selu", kFloats);
+  RegisterOp<UnaryKernel<kFloats, CeluOp>>(r, "Celu", kFloats);
+  RegisterOp<UnaryKernel<kFloats, ThresholdedReluOp>>(r, "ThresholdedRelu", kFloats);
+  RegisterOp<UnaryKernel<kFloats, HardSigmoidOp>>(r, "HardSigmoid", kFloats);
+  RegisterOp<UnaryKernel<kFloats, HardSwishOp>>(r, "HardSwish", kFloats);
+  RegisterOp<UnaryKernel<kFloats, SoftplusOp>>(r, "Softplus", kFloats);
+  RegisterOp<UnaryKernel<kFloats, SoftsignOp>>(r, "Softsign", kFloats);
+  RegisterOp<UnaryKernel<kFloats, MishOp>>(r, "Mish", kFloats);
+  RegisterOp<UnaryKernel<kFloats, GeluOp>>(r, "Gelu", kFloats, 20);
+}
+
+}  // namespace onyx::math

@@ -1,0 +1,199 @@
+// MatMul (numpy matmul: batched, broadcast batch dims, 1-D promotion) and Gemm.
+#include <cstring>
+
+#include "core/thread_pool.h"
+#include "math/math_kernels.h"
+#include "mlas/gemm.h"
+
+namespace onyx::math {
+
+namespace {
+
+constexpr uint32_t kMatMulTypes = kFloats | kI32 | kI64 | kU32 | kU64;
+
+// C (M x N) = alpha * op(A) * op(B) + beta * C for types without a BLAS path, in the type itself
+// (integers wrap). beta == 0 ignores C's contents.
+template <typename T>
+void NaiveGemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const T* A, const T* B, T beta, T* C,
+               ThreadPool* pool) {
+  ParallelFor(pool, M, static_cast<double>(N) * static_cast<double>(K) * 2, [&](int64_t m0, int64_t m1) {
+    std::vector<T> row(static_cast<size_t>(N));
+    for (int64_t m = m0; m < m1; ++m) {
+      std::fill(row.begin(), row.end(), T(0));
+      for (int64_t k = 0; k < K; ++k) {
+        const T a = ta ? A[k * M + m] : A[m * K + k];
+        if (a == T(0)) continue;
+        if (tb) {
+          for (int64_t n = 0; n < N; ++n) row[n] = WrapAdd(row[n], WrapMul(a, B[n * K + k]));
+        } else {
+          const T* b = B + k * N;
+          for (int64_t n = 0; n < N; ++n) row[n] = WrapAdd(row[n], WrapMul(a, b[n]));
+        }
+      }
+      T* c = C + m * N;
+      for (int64_t n = 0; n < N; ++n)
+        c[n] = beta == T(0) ? WrapMul(alpha, row[n]) : WrapAdd(WrapMul(alpha, row[n]), WrapMul(beta, c[n]));
+    }
+  });
+}
+
+// One GEMM for the element type T, on contiguous row-major matrices with leading dims K/N
+// (or M/K when transposed). 16-bit floats go through float.
+template <typename T>
+void Gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const T* A, const T* B, float beta, T* C,
+          ThreadPool* pool) {
+  const int64_t lda = ta ? M : K, ldb = tb ? K : N;
+  if constexpr (std::is_same_v<T, float>) {
+    mlas::Sgemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, N, pool);
+  } else if constexpr (std::is_same_v<T, double>) {
+    mlas::Dgemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, N, pool);
+  } else if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) {
+    std::vector<float> a(static_cast<size_t>(M * K)), b(static_cast<size_t>(K * N)), c(static_cast<size_t>(M * N));
+    for (size_t i = 0; i < a.size(); ++i) a[i] = ToFloat(A[i]);
+    for (size_t i = 0; i < b.size(); ++i) b[i] = ToFloat(B[i]);
+    if (beta != 0.f)
+      for (size_t i = 0; i < c.size(); ++i) c[i] = ToFloat(C[i]);
+    mlas::Sgemm(ta, tb, M, N, K, alpha, a.data(), lda, b.data(), ldb, beta, c.data(), N, pool);
+    for (size_t i = 0; i < c.size(); ++i) C[i] = FromFloat<T>(c[i]);
+  } else {
+    NaiveGemm<T>(ta, tb, M, N, K, static_cast<T>(alpha), A, B, static_cast<T>(beta), C, pool);
+  }
+}
+
+class MatMulKernel final : public OpKernel {
+ public:
+  explicit MatMulKernel(const KernelInfo&) {}
+  void Compute(KernelContext& ctx) const override {
+    CheckSameType(ctx, 0, 1);
+    const Tensor& A = ctx.Input(0);
+    const Tensor& B = ctx.Input(1);
+    if (A.rank() == 0 || B.rank() == 0)
+      throw ctx.MakeError(ErrorCode::InvalidArgument, "inputs must have rank >= 1, got shapes " + ShapeToString(A.shape()) +
+                                                          " and " + ShapeToString(B.shape()));
+    const bool a1 = A.rank() == 1, b1 = B.rank() == 1;
+    std::vector<int64_t> as = a1 ? std::vector<int64_t>{1, A.dim(0)} : A.shape();
+    std::vector<int64_t> bs = b1 ? std::vector<int64_t>{B.dim(0), 1} : B.shape();
+    const int64_t M = as[as.size() - 2], K = as.back(), N = bs.back();
+    if (bs[bs.size() - 2] != K)
+      throw ctx.MakeError(ErrorCode::InvalidArgument, "shapes " + ShapeToString(A.shape()) + " and " +
+                                                          ShapeToString(B.shape()) + " cannot be multiplied (inner dims " +
+                                                          std::to_string(K) + " vs " + std::to_string(bs[bs.size() - 2]) + ")");
+    const std::vector<int64_t> batch_a(as.begin(), as.end() - 2), batch_b(bs.begin(), bs.end() - 2);
+    const std::vector<int64_t> batch = BroadcastShapes(batch_a, batch_b, ctx);
+    std::vector<int64_t> out_shape = batch;
+    if (!a1) out_shape.push_back(M);
+    if (!b1) out_shape.push_back(N);
+    Dispatch<kMatMulTypes>(A.dtype(), ctx, [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      Tensor& Y = ctx.Output(0, A.dtype(), out_shape);
+      if (Y.size() == 0 || K == 0) return;  // outputs start zeroed
+      const int64_t nbatch = ShapeSize(batch);
+      const T* pa = A.data<T>();
+      const T* pb = B.data<T>();
+      T* py = Y.data<T>();
+      ThreadPool* pool = ctx.thread_pool();
+      // B shared by every batch and A not broadcast: one GEMM with the batches stacked as rows.
+      if (ShapeSize(batch_b) == 1 && ShapeSize(batch_a) == nbatch) {
+        Gemm<T>(false, false, nbatch * M, N, K, 1.f, pa, pb, 0.f, py, pool);
+        return;
+      }
+      const std::vector<int64_t> sa = BroadcastStrides(batch_a, batch), sb = BroadcastStrides(batch_b, batch);
+      std::vector<int64_t> off_a(nbatch), off_b(nbatch);
+      std::vector<int64_t> idx(batch.size(), 0);
+      for (int64_t i = 0; i < nbatch; ++i) {
+        int64_t oa = 0, ob = 0;
+        for (size_t d = 0; d < batch.size(); ++d) {
+          oa += idx[d] * sa[d];
+          ob += idx[d] * sb[d];
+        }
+        off_a[i] = oa * M * K;
+        off_b[i] = ob * K * N;
+        for (size_t d = batch.size(); d-- > 0;) {
+          if (++idx[d] < batch[d]) break;
+          idx[d] = 0;
+        }
+      }
+      const double flops = 2.0 * static_cast<double>(M) * N * K;
+      const int threads = pool ? pool->num_threads() : 1;
+      if (nbatch > 1 && threads > 1 && (nbatch >= threads || flops < 4e6)) {
+        // Many small products (attention heads): one whole GEMM per task.
+        pool->ParallelFor(nbatch, flops, [&](int64_t b0, int64_t b1) {
+          for (int64_t i = b0; i < b1; ++i)
+            Gemm<T>(false, false, M, N, K, 1.f, pa + off_a[i], pb + off_b[i], 0.f, py + i * M * N, nullptr);
+        });
+      } else {
+        for (int64_t i = 0; i < nbatch; ++i)
+          Gemm<T>(false, false, M, N, K, 1.f, pa + off_a[i], pb + off_b[i], 0.f, py + i * M * N, pool);
+      }
+    });
+  }
+};
+
+// Gemm: Y = alpha * op(A) * op(B) + beta * C, C broadcasting to (M, N), optional since opset 11.
+class GemmKernel final : public OpKernel {
+ public:
+  explicit GemmKernel(const KernelInfo& info)
+      : trans_a_(info.GetInt("transA", 0) != 0),
+        trans_b_(info.GetInt("transB", 0) != 0),
+        alpha_(info.GetFloat("alpha", 1.f)),
+        beta_(info.GetFloat("beta", 1.f)) {}
+
+  void Compute(KernelContext& ctx) const override {
+    CheckSameType(ctx, 0, 1);
+    const Tensor& A = ctx.Input(0);
+    const Tensor& B = ctx.Input(1);
+    const Tensor* C = ctx.OptionalInput(2);
+    if (A.rank() != 2 || B.rank() != 2)
+      throw ctx.MakeError(ErrorCode::InvalidArgument, "A and B must be 2-D, got shapes " + ShapeToString(A.shape()) +
+                                                          " and " + ShapeToString(B.shape()));
+    const int64_t M = trans_a_ ? A.dim(1) : A.dim(0), K = trans_a_ ? A.dim(0) : A.dim(1);
+    const int64_t Kb = trans_b_ ? B.dim(1) : B.dim(0), N = trans_b_ ? B.dim(0) : B.dim(1);
+    if (K != Kb)
+      throw ctx.MakeError(ErrorCode::InvalidArgument, "inner dims differ: op(A) is " + std::to_string(M) + "x" +
+                                                          std::to_string(K) + ", op(B) is " + std::to_string(Kb) + "x" +
+                                                          std::to_string(N));
+    const std::vector<int64_t> out_shape{M, N};
+    const bool use_c = C && beta_ != 0.f && C->size() > 0;
+    if (use_c) {
+      if (C->dtype() != A.dtype())
+        throw ctx.MakeError(ErrorCode::InvalidArgument, std::string("C has element type ") + DataTypeName(C->dtype()) +
+                                                            " but A has " + DataTypeName(A.dtype()));
+      if (C->rank() > 2 || BroadcastShapes(C->shape(), out_shape, ctx) != out_shape)
+        throw ctx.MakeError(ErrorCode::InvalidArgument, "C of shape " + ShapeToString(C->shape()) +
+                                                            " does not broadcast to (M, N) = " + ShapeToString(out_shape));
+    }
+    Dispatch<kMatMulTypes>(A.dtype(), ctx, [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      Tensor& Y = ctx.Output(0, A.dtype(), out_shape);
+      if (Y.size() == 0) return;
+      T* py = Y.data<T>();
+      if (use_c) {
+        const std::vector<int64_t> cs = BroadcastStrides(C->shape(), out_shape);
+        const T* pc = C->data<T>();
+        for (int64_t m = 0; m < M; ++m)
+          for (int64_t n = 0; n < N; ++n) py[m * N + n] = pc[m * cs[0] + n * cs[1]];
+      }
+      if (K == 0) {
+        // No products: Y = beta * C (or zeros).
+        if (use_c)
+          for (int64_t i = 0; i < Y.size(); ++i)
+            py[i] = Elem<T>::Store(static_cast<ComputeT<T>>(static_cast<ComputeT<T>>(beta_) * Elem<T>::Load(py[i])));
+        return;
+      }
+      Gemm<T>(trans_a_, trans_b_, M, N, K, alpha_, A.data<T>(), B.data<T>(), use_c ? beta_ : 0.f, py, ctx.thread_pool());
+    });
+  }
+
+ private:
+  bool trans_a_, trans_b_;
+  float alpha_, beta_;
+};
+
+}  // namespace
+
+void RegisterMatMulKernels(KernelRegistry& r) {
+  RegisterOp<MatMulKernel>(r, "MatMul", kMatMulTypes);
+  RegisterOp<GemmKernel>(r, "Gemm", kMatMulTypes);
+}
+
+}  // namespace onyx::math
