@@ -36,8 +36,8 @@ py::dtype ToNumpyDtype(DataType t) {
 }
 
 DataType FromNumpyDtype(const py::dtype& dt, const std::string& name) {
-  const char kind = dt.kind();
-  const auto size = dt.itemsize();
+  const char kind = py::cast<std::string>(dt.attr("kind"))[0];
+  const auto size = py::cast<int>(dt.attr("itemsize"));
   if (kind == 'f') {
     if (size == 4) return DataType::Float;
     if (size == 8) return DataType::Double;
