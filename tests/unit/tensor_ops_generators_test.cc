@@ -1,4 +1,6 @@
 // Constant, ConstantOfShape, Range, EyeLike, OneHot.
+#include <limits>
+
 #include "core/float16.h"
 #include "tensor_ops_test_util.h"
 
@@ -57,6 +59,7 @@ TEST(TensorOpsEyeLike, DiagonalOffsetAndDtype) {
   EXPECT_EQ(z.data<uint16_t>()[8], FloatToHalf(1.f));
   EXPECT_EQ(z.data<uint16_t>()[0], 0);
   EXPECT_EQ(ToVector<int32_t>(Run1("EyeLike", {x}, {{"k", IntAttr(100)}})), std::vector<int32_t>(12, 0));
+  EXPECT_EQ(ToVector<int32_t>(Run1("EyeLike", {x}, {{"k", IntAttr(std::numeric_limits<int64_t>::min())}})), std::vector<int32_t>(12, 0));
   ExpectError([] { Run1("EyeLike", {Iota({3})}); }, ErrorCode::InvalidArgument, "2-D");
 }
 

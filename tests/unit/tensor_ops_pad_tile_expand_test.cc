@@ -1,4 +1,6 @@
 // Pad, Tile, Expand.
+#include <limits>
+
 #include "core/thread_pool.h"
 #include "tensor_ops_test_util.h"
 
@@ -62,6 +64,10 @@ TEST(TensorOpsPad, RejectsBadPads) {
               ErrorCode::InvalidArgument, "size 0");
   ExpectError([&] { Run1("Pad", {x, Int64Tensor({2}, {1, 0}), Int64Tensor({}, {1})}, {}, 13); }, ErrorCode::InvalidArgument,
               "constant_value has type int64");
+  ExpectError([&] { Run1("Pad", {x, Int64Tensor({2}, {std::numeric_limits<int64_t>::min(), 0})}, {}, 13); },
+              ErrorCode::InvalidArgument, "too large");
+  ExpectError([&] { Run1("Pad", {x, Int64Tensor({4}, {1, 1, 1, 1}), Tensor(), Int64Tensor({2}, {0, -1})}, {}, 18); },
+              ErrorCode::InvalidArgument, "repeat");
   ExpectError([&] { Run1("Pad", {x, Int64Tensor({2}, {1, 0})}, {{"mode", StringAttr("wrap")}}, 18); }, ErrorCode::InvalidGraph,
               "not supported at opset 18");
 }

@@ -102,6 +102,8 @@ TEST(TensorOpsDepthToSpace, DcrAndCrd) {
                                                       37, 43, 38, 44, 27, 33, 28, 34, 29, 35, 39, 45, 40, 46, 41, 47}));
   ExpectError([&] { Run1("DepthToSpace", {Iota({1, 6, 2, 2})}, {{"blocksize", IntAttr(2)}}); }, ErrorCode::InvalidArgument,
               "not divisible");
+  ExpectError([&] { Run1("DepthToSpace", {x}, {{"blocksize", IntAttr(int64_t(1) << 40)}}); }, ErrorCode::InvalidArgument,
+              "not divisible");
 }
 
 TEST(TensorOpsSpaceToDepth, InvertsDepthToSpace) {
