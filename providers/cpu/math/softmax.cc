@@ -67,7 +67,11 @@ class SoftmaxKernel final : public OpKernel {
     } else {
       const float sum = mlas::ExpShiftSumF32(x, y, len, mx);
       if constexpr (kKind == Kind::Softmax) mlas::ScaleF32(y, len, 1.f / sum);
-      else mlas::AddScalarF32(x, y, len, -(mx + std::log(sum)));
+      else {
+        // (x - max) - log(sum), in that order: x - (max + log(sum)) loses digits for large x.
+        mlas::AddScalarF32(x, y, len, -mx);
+        mlas::AddScalarF32(y, y, len, -std::log(sum));
+      }
     }
   }
 
@@ -96,13 +100,13 @@ class SoftmaxKernel final : public OpKernel {
         for (int64_t i = 0; i < inner; ++i) sum[i] += std::exp(Elem<T>::Load(x[j * inner + i]) - mx[i]);
       for (int64_t i = 0; i < inner; ++i) {
         if constexpr (kKind == Kind::Softmax) sum[i] = C(1) / sum[i];
-        else sum[i] = mx[i] + std::log(sum[i]);
+        else sum[i] = std::log(sum[i]);
       }
       for (int64_t j = 0; j < len; ++j)
         for (int64_t i = 0; i < inner; ++i) {
           const C v = Elem<T>::Load(x[j * inner + i]);
           if constexpr (kKind == Kind::Softmax) y[j * inner + i] = Elem<T>::Store(std::exp(v - mx[i]) * sum[i]);
-          else y[j * inner + i] = Elem<T>::Store(v - sum[i]);
+          else y[j * inner + i] = Elem<T>::Store((v - mx[i]) - sum[i]);
         }
     }
   }

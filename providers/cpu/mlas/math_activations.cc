@@ -117,16 +117,25 @@ ONYX_CLONES void SigmoidF32(const float* x, float* y, int64_t n) {
 }
 
 ONYX_CLONES void GeluErfF32(const float* x, float* y, int64_t n) {
+  bool far_left = false;
   for (int64_t i = 0; i < n; ++i) {
     const float v = x[i];
     y[i] = 0.5f * v * (1.f + ErfCore(v * 0.70710678118654752f));
+    far_left |= v < -2.5f;
+  }
+  // Below -2.5, 1 + erf(x/sqrt2) cancels to a few ulps of 1; erfc keeps the tiny tail exact.
+  if (far_left) {
+    for (int64_t i = 0; i < n; ++i)
+      if (x[i] < -2.5f) y[i] = 0.5f * x[i] * std::erfc(-x[i] * 0.70710678118654752f);
   }
 }
 
+// 1 + tanh(u) = 2 / (1 + exp(-2u)): no cancellation for very negative x.
 ONYX_CLONES void GeluTanhF32(const float* x, float* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) {
     const float v = x[i];
-    y[i] = 0.5f * v * (1.f + TanhCore(0.79788456080286536f * (v + 0.044715f * v * v * v)));
+    const float u = 0.79788456080286536f * (v + 0.044715f * v * v * v);
+    y[i] = v / (1.f + ExpCore(-2.f * u));
   }
 }
 

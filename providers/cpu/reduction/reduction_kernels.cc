@@ -1,7 +1,11 @@
 #include "cpu_kernels.h"
+#include "reduction/reduce_plan.h"
 
 namespace onyx {
 
-void RegisterReductionKernels(KernelRegistry& r) {}
+void RegisterReductionKernels(KernelRegistry& r) {
+  RegisterReduceKernels(r);
+  RegisterArgMinMaxKernels(r);
+}
 
 }  // namespace onyx

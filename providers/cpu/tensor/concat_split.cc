@@ -87,6 +87,7 @@ class SplitKernel final : public OpKernel {
     const int64_t axis = CheckedAxis(axis_, rank, ctx);
     const int64_t dim = x.dim(axis);
     const int64_t n_out = static_cast<int64_t>(ctx.num_outputs());
+    if (n_out == 0) throw ctx.MakeError(ErrorCode::InvalidArgument, "Split needs at least one output");
     std::vector<int64_t> sizes;
     if (split_from_attr_) {
       sizes = split_attr_;

@@ -99,22 +99,11 @@ class GatherNDKernel final : public OpKernel {
                                                           ") exceeds rank(data) - batch_dims = " + std::to_string(r - b));
     std::vector<int64_t> out_shape(indices.shape().begin(), indices.shape().end() - 1);
     out_shape.insert(out_shape.end(), data.shape().begin() + b + k, data.shape().end());
-    std::vector<int64_t> idx = ReadIndices(indices, ctx, "indices");
     Tensor& y = ctx.Output(0, data.dtype(), out_shape);
     if (y.size() == 0) return;
-    const std::vector<int64_t> ds = ContiguousStrides(data.shape());
-    int64_t batches = 1, tuples = 1, block = 1;
-    for (int64_t i = 0; i < b; ++i) batches *= data.dim(i);
-    for (int64_t i = 0; i < q - 1; ++i) tuples *= indices.dim(i);
+    int64_t block = 1;
     for (int64_t i = b + k; i < r; ++i) block *= data.dim(i);
-    const int64_t batch_stride = b == 0 ? 0 : ds[b - 1];
-    const int64_t per_batch = tuples / batches;
-    std::vector<int64_t> offsets(static_cast<size_t>(tuples));
-    for (int64_t t = 0; t < tuples; ++t) {
-      int64_t off = (t / per_batch) * batch_stride;
-      for (int64_t j = 0; j < k; ++j) off += CheckedIndex(idx[t * k + j], data.dim(b + j), ctx, "GatherND") * ds[b + j];
-      offsets[t] = off;
-    }
+    std::vector<int64_t> offsets = IndexTupleOffsets(data, indices, b, ctx, "GatherND");
     CopyBlocks(data.dtype(), y.raw_data(), data.raw_data(), offsets, block, ctx.thread_pool());
   }
 

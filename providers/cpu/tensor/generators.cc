@@ -174,10 +174,8 @@ class EyeLikeKernel final : public OpKernel {
     const DataType dt = dtype_ == DataType::Undefined ? x.dtype() : dtype_;
     Tensor& y = ctx.Output(0, dt, x.shape());
     const int64_t rows = x.dim(0), cols = x.dim(1);
-    for (int64_t i = std::max<int64_t>(0, -k_); i < rows; ++i) {
-      if (k_ >= cols - i) break;
-      SetOne(y, i * cols + i + k_, ctx);
-    }
+    const int64_t k = std::clamp<int64_t>(k_, -rows, cols);  // beyond these every diagonal is empty
+    for (int64_t i = std::max<int64_t>(0, -k); i < rows && i + k < cols; ++i) SetOne(y, i * cols + i + k, ctx);
   }
 
  private:

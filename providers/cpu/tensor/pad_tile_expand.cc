@@ -83,50 +83,60 @@ class PadKernel final : public OpKernel {
       throw ctx.MakeError(ErrorCode::InvalidArgument, "pads should have " + std::to_string(2 * axes.size()) + " values (2 per axis), got " +
                                                           std::to_string(pads.size()));
     std::vector<int64_t> begin(rank, 0), end(rank, 0);
+    std::vector<bool> seen(rank, false);
     for (size_t i = 0; i < axes.size(); ++i) {
+      if (seen[axes[i]]) throw ctx.MakeError(ErrorCode::InvalidArgument, "axes repeat axis " + std::to_string(axes[i]));
+      seen[axes[i]] = true;
       begin[axes[i]] = pads[i];
       end[axes[i]] = pads[i + axes.size()];
     }
+    constexpr int64_t kMaxPad = int64_t(1) << 48;  // far beyond any allocatable tensor; keeps sums in range
+    for (int64_t p : pads)
+      if (p > kMaxPad || p < -kMaxPad) throw ctx.MakeError(ErrorCode::InvalidArgument, "pad " + std::to_string(p) + " is too large");
 
-    // Negative pads crop first; the cropped view is then padded with the non-negative parts.
-    const std::vector<int64_t> in_strides = ContiguousStrides(x.shape());
-    std::vector<int64_t> out_shape(rank);
-    std::vector<std::vector<int64_t>> src_offsets(rank);  // per axis and output index; -1 = pad value
+    // Negative pads crop first; the cropped view of size d is then padded with the positive parts.
+    std::vector<int64_t> out_shape(rank), crop_b(rank), pad_b(rank), d(rank);
     for (int64_t k = 0; k < rank; ++k) {
-      const int64_t crop_b = std::max<int64_t>(0, -begin[k]), crop_e = std::max<int64_t>(0, -end[k]);
-      const int64_t pad_b = std::max<int64_t>(0, begin[k]), pad_e = std::max<int64_t>(0, end[k]);
-      const int64_t d = x.dim(k) - crop_b - crop_e;
-      if (d < 0)
+      crop_b[k] = std::max<int64_t>(0, -begin[k]);
+      pad_b[k] = std::max<int64_t>(0, begin[k]);
+      d[k] = x.dim(k) - crop_b[k] - std::max<int64_t>(0, -end[k]);
+      if (d[k] < 0)
         throw ctx.MakeError(ErrorCode::InvalidArgument, "negative pads on axis " + std::to_string(k) + " remove more than its " +
                                                             std::to_string(x.dim(k)) + " elements");
-      out_shape[k] = d + pad_b + pad_e;
-      if (d == 0 && out_shape[k] > 0 && mode_ != PadMode::Constant)
+      out_shape[k] = d[k] + pad_b[k] + std::max<int64_t>(0, end[k]);
+      if (d[k] == 0 && out_shape[k] > 0 && mode_ != PadMode::Constant)
         throw ctx.MakeError(ErrorCode::InvalidArgument, "cannot pad axis " + std::to_string(k) + " of size 0 in edge, reflect or wrap mode");
-      src_offsets[k].resize(out_shape[k]);
-      for (int64_t o = 0; o < out_shape[k]; ++o) {
-        int64_t i = o - pad_b;
-        if (i < 0 || i >= d) {
-          switch (mode_) {
-            case PadMode::Constant: i = -1; break;
-            case PadMode::Edge: i = std::clamp<int64_t>(i, 0, d - 1); break;
-            case PadMode::Wrap: i = ((i % d) + d) % d; break;
-            case PadMode::Reflect:
-              if (d == 1) {
-                i = 0;
-              } else {
-                const int64_t period = 2 * (d - 1);
-                i = ((i % period) + period) % period;
-                if (i >= d) i = period - i;
-              }
-              break;
-          }
-        }
-        src_offsets[k][o] = i < 0 ? -1 : (i + crop_b) * in_strides[k];
-      }
     }
     Tensor pad_value = PadValue(ctx, dt);
     Tensor& y = ctx.Output(0, dt, out_shape);
     if (y.size() == 0) return;
+
+    const std::vector<int64_t> in_strides = ContiguousStrides(x.shape());
+    std::vector<std::vector<int64_t>> src_offsets(rank);  // per axis and output index; -1 = pad value
+    for (int64_t k = 0; k < rank; ++k) {
+      const int64_t n = d[k];
+      src_offsets[k].resize(out_shape[k]);
+      for (int64_t o = 0; o < out_shape[k]; ++o) {
+        int64_t i = o - pad_b[k];
+        if (i < 0 || i >= n) {
+          switch (mode_) {
+            case PadMode::Constant: i = -1; break;
+            case PadMode::Edge: i = std::clamp<int64_t>(i, 0, n - 1); break;
+            case PadMode::Wrap: i = ((i % n) + n) % n; break;
+            case PadMode::Reflect:
+              if (n == 1) {
+                i = 0;
+              } else {
+                const int64_t period = 2 * (n - 1);
+                i = ((i % period) + period) % period;
+                if (i >= n) i = period - i;
+              }
+              break;
+          }
+        }
+        src_offsets[k][o] = i < 0 ? -1 : (i + crop_b[k]) * in_strides[k];
+      }
+    }
     GatherAxisMaps(x, y, src_offsets, pad_value, ctx.thread_pool());
   }
 

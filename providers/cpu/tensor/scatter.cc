@@ -92,17 +92,9 @@ class ScatterNDKernel final : public OpKernel {
     if (updates.shape() != expected)
       throw ctx.MakeError(ErrorCode::InvalidArgument, "updates have shape " + ShapeToString(updates.shape()) + " but should have " +
                                                           ShapeToString(expected));
-    std::vector<int64_t> idx = ReadIndices(indices, ctx, "indices");
-    const std::vector<int64_t> ds = ContiguousStrides(data.shape());
-    int64_t tuples = 1, block = 1;
-    for (int64_t i = 0; i < q - 1; ++i) tuples *= indices.dim(i);
+    int64_t block = 1;
     for (int64_t i = k; i < r; ++i) block *= data.dim(i);
-    std::vector<int64_t> offsets(static_cast<size_t>(tuples));
-    for (int64_t t = 0; t < tuples; ++t) {
-      int64_t off = 0;
-      for (int64_t j = 0; j < k; ++j) off += CheckedIndex(idx[t * k + j], data.dim(j), ctx, "ScatterND") * ds[j];
-      offsets[t] = off;
-    }
+    std::vector<int64_t> offsets = IndexTupleOffsets(data, indices, 0, ctx, "ScatterND");
     Tensor& y = CopyOfData(ctx, data);
     ApplyUpdates(y, updates, offsets, block, reduction_, ctx);
   }

@@ -114,6 +114,26 @@ std::vector<int64_t> AxisIndexOffsets(const Tensor& data, const Tensor& indices,
   return offsets;
 }
 
+std::vector<int64_t> IndexTupleOffsets(const Tensor& data, const Tensor& indices, int64_t batch_dims, const KernelContext& ctx,
+                                       const char* what) {
+  const std::vector<int64_t> idx = ReadIndices(indices, ctx, "indices");
+  const int64_t q = static_cast<int64_t>(indices.rank()), k = indices.dim(q - 1);
+  int64_t batches = 1, tuples = 1;
+  for (int64_t i = 0; i < batch_dims; ++i) batches *= data.dim(i);
+  for (int64_t i = 0; i < q - 1; ++i) tuples *= indices.dim(i);
+  std::vector<int64_t> offsets(static_cast<size_t>(tuples));
+  if (tuples == 0) return offsets;
+  const std::vector<int64_t> ds = ContiguousStrides(data.shape());
+  const int64_t batch_stride = batch_dims == 0 ? 0 : ds[batch_dims - 1], per_batch = tuples / batches;
+  for (int64_t t = 0; t < tuples; ++t) {
+    int64_t off = (t / per_batch) * batch_stride;
+    for (int64_t j = 0; j < k; ++j)
+      off += CheckedIndex(idx[t * k + j], data.dim(batch_dims + j), ctx, what) * ds[batch_dims + j];
+    offsets[t] = off;
+  }
+  return offsets;
+}
+
 void GatherAxisMaps(const Tensor& x, Tensor& y, const std::vector<std::vector<int64_t>>& src_offsets,
                     const Tensor& fill_value, ThreadPool* pool) {
   const int64_t rank = static_cast<int64_t>(y.rank());

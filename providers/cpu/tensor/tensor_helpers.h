@@ -94,6 +94,12 @@ std::vector<int64_t> AxisIndexOffsets(const Tensor& data, const Tensor& indices,
 void GatherAxisMaps(const Tensor& x, Tensor& y, const std::vector<std::vector<int64_t>>& src_offsets,
                     const Tensor& fill_value, ThreadPool* pool);
 
+// For GatherND / ScatterND: the data offset that each index tuple (the innermost dim of indices)
+// addresses. Tuple entries index data dims [batch_dims, batch_dims + k); the leading batch_dims
+// of indices and data match and select the batch. Checks every index; `what` names the op.
+std::vector<int64_t> IndexTupleOffsets(const Tensor& data, const Tensor& indices, int64_t batch_dims, const KernelContext& ctx,
+                                       const char* what);
+
 // Registration of each file of the family (tensor_kernels.cc calls them all).
 void RegisterReshapeKernels(KernelRegistry& r);
 void RegisterTransposeKernels(KernelRegistry& r);

@@ -83,10 +83,10 @@ class DepthToSpaceKernel final : public OpKernel {
     const Tensor& x = ctx.Input(0);
     Check4D(x, ctx);
     const int64_t n = x.dim(0), c = x.dim(1), h = x.dim(2), w = x.dim(3), b = block_;
-    if (c % (b * b) != 0)
-      throw ctx.MakeError(ErrorCode::InvalidArgument, "channels " + std::to_string(c) + " are not divisible by blocksize^2 = " +
-                                                          std::to_string(b * b));
-    const int64_t oc = c / (b * b);
+    if (c % b != 0 || (c / b) % b != 0)  // c divisible by b * b, without forming b * b
+      throw ctx.MakeError(ErrorCode::InvalidArgument, "channels " + std::to_string(c) + " are not divisible by blocksize^2 (blocksize " +
+                                                          std::to_string(b) + ")");
+    const int64_t oc = c / b / b;
     Tensor y = mode_ == "DCR" ? PermuteView(x, {n, b, b, oc, h, w}, {0, 3, 4, 1, 5, 2}, ctx.thread_pool())
                               : PermuteView(x, {n, oc, b, b, h, w}, {0, 1, 4, 2, 5, 3}, ctx.thread_pool());
     ctx.SetOutput(0, y.Reshaped({n, oc, h * b, w * b}));

@@ -1,0 +1,22 @@
+#pragma once
+// Direct 2-D convolution of one channel plane with one filter (the depthwise case, where
+// im2col + GEMM would be a matrix-vector product per channel).
+#include <cstdint>
+
+namespace onyx::mlas {
+
+struct DepthwiseShape {
+  int64_t height, width;          // input plane
+  int64_t kernel_h, kernel_w;
+  int64_t stride_h, stride_w;
+  int64_t dilation_h, dilation_w;
+  int64_t pad_top, pad_left;
+  int64_t out_h, out_w;           // output plane
+};
+
+// out (out_h x out_w) = bias + sum over the window of in (height x width) * filter
+// (kernel_h x kernel_w); taps that fall into padding contribute nothing.
+void DepthwiseConv2d(const float* in, const float* filter, float bias, const DepthwiseShape& s, float* out);
+void DepthwiseConv2d(const double* in, const double* filter, double bias, const DepthwiseShape& s, double* out);
+
+}  // namespace onyx::mlas

@@ -1,0 +1,186 @@
+// Conv (ai.onnx 1, 11, 22): N-d convolution with groups, strides, dilations and padding.
+// float/double run as GEMMs over im2col patches (1x1 stride-1 convolutions use the input
+// directly); depthwise convolutions (one input channel per group) run as a direct loop.
+// float16 computes in float.
+#include <algorithm>
+#include <memory>
+
+#include "core/thread_pool.h"
+#include "cpu_kernels.h"
+#include "mlas/gemm.h"
+#include "mlas/nn_depthwise.h"
+#include "mlas/nn_im2col.h"
+#include "nn/nn_common.h"
+
+namespace onyx {
+
+namespace {
+
+inline void Gemm(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B, int64_t ldb, float* C,
+                 int64_t ldc, ThreadPool* pool) {
+  mlas::Sgemm(false, false, M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C, ldc, pool);
+}
+inline void Gemm(int64_t M, int64_t N, int64_t K, const double* A, int64_t lda, const double* B, int64_t ldb,
+                 double* C, int64_t ldc, ThreadPool* pool) {
+  mlas::Dgemm(false, false, M, N, K, 1.0, A, lda, B, ldb, 0.0, C, ldc, pool);
+}
+
+// Elements of im2col scratch per call; larger patch matrices are built in column chunks.
+constexpr int64_t kColBudget = INT64_C(1) << 22;
+
+struct ConvProblem {
+  int64_t batch = 0, in_channels = 0, out_channels = 0, group = 1;
+  WindowGeometry geo;
+};
+
+mlas::WindowShape ToWindowShape(const WindowGeometry& g) {
+  mlas::WindowShape s;
+  s.rank = static_cast<int64_t>(g.rank());
+  s.input = g.input.data();
+  s.output = g.output.data();
+  s.kernel = g.kernel.data();
+  s.strides = g.strides.data();
+  s.dilations = g.dilations.data();
+  s.pad_begin = g.pad_begin.data();
+  return s;
+}
+
+template <typename T>
+void ConvCompute(const ConvProblem& p, const T* X, const T* W, const T* B, T* Y, ThreadPool* pool) {
+  const WindowGeometry& g = p.geo;
+  const int64_t C = p.in_channels, M = p.out_channels, G = p.group;
+  const int64_t Cg = C / G, Mg = M / G;
+  const int64_t in_size = g.InputSize(), out_size = g.OutputSize(), ksize = g.KernelSize();
+  const int64_t Kg = Cg * ksize;
+  if (p.batch == 0 || M == 0 || out_size == 0) return;
+
+  bool pointwise = true;
+  for (size_t d = 0; d < g.rank(); ++d)
+    pointwise = pointwise && g.kernel[d] == 1 && g.strides[d] == 1 && g.pad_begin[d] == 0 && g.pad_end[d] == 0;
+
+  if (Cg == 1 && g.rank() <= 2 && !pointwise) {
+    // Depthwise: each output channel reads one input plane.
+    const bool two_d = g.rank() == 2;
+    mlas::DepthwiseShape s{two_d ? g.input[0] : 1,       g.input.back(),    two_d ? g.kernel[0] : 1, g.kernel.back(),
+                           two_d ? g.strides[0] : 1,     g.strides.back(),  two_d ? g.dilations[0] : 1,
+                           g.dilations.back(),           two_d ? g.pad_begin[0] : 0, g.pad_begin.back(),
+                           two_d ? g.output[0] : 1,      g.output.back()};
+    ParallelFor(pool, p.batch * M, static_cast<double>(out_size * ksize) * 2, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) {
+        const int64_t n = i / M, m = i % M, c = m / Mg;
+        mlas::DepthwiseConv2d(X + (n * C + c) * in_size, W + m * ksize, B ? B[m] : T(0), s, Y + i * out_size);
+      }
+    });
+    return;
+  }
+
+  const mlas::WindowShape shape = ToWindowShape(g);
+  int64_t chunk = out_size;
+  std::unique_ptr<T[]> col;
+  if (!pointwise) {
+    if (Kg > 0 && Kg * out_size > kColBudget) chunk = std::max<int64_t>(kColBudget / Kg, 64);
+    chunk = std::min(chunk, out_size);
+    col.reset(new T[static_cast<size_t>(std::max<int64_t>(Kg * chunk, 1))]);
+  }
+  for (int64_t n = 0; n < p.batch; ++n) {
+    for (int64_t grp = 0; grp < G; ++grp) {
+      const T* xg = X + (n * C + grp * Cg) * in_size;
+      const T* wg = W + grp * Mg * Kg;
+      T* yg = Y + (n * M + grp * Mg) * out_size;
+      if (pointwise) {
+        Gemm(Mg, out_size, Cg, wg, Kg, xg, in_size, yg, out_size, pool);
+        continue;
+      }
+      for (int64_t o0 = 0; o0 < out_size; o0 += chunk) {
+        const int64_t o1 = std::min(out_size, o0 + chunk), cols = o1 - o0;
+        mlas::Im2col(xg, Cg, shape, o0, o1, col.get(), pool);
+        Gemm(Mg, cols, Kg, wg, Kg, col.get(), cols, yg + o0, out_size, pool);
+      }
+    }
+  }
+  if (B) {
+    ParallelFor(pool, p.batch * M, static_cast<double>(out_size), [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) {
+        const T bias = B[i % M];
+        T* y = Y + i * out_size;
+        for (int64_t k = 0; k < out_size; ++k) y[k] += bias;
+      }
+    });
+  }
+}
+
+class Conv final : public OpKernel {
+ public:
+  explicit Conv(const KernelInfo& info) : attrs_(info), group_(info.GetInt("group", 1)) {
+    if (group_ <= 0) throw info.MakeError(ErrorCode::InvalidGraph, "group should be positive, got " + std::to_string(group_));
+  }
+
+  void Compute(KernelContext& ctx) const override {
+    const Tensor& X = ctx.Input(0);
+    const Tensor& W = ctx.Input(1);
+    const Tensor* B = ctx.OptionalInput(2);
+    if (X.rank() < 3)
+      throw ctx.MakeError(ErrorCode::InvalidArgument, "input X should have rank >= 3 (N, C, spatial...), got shape " +
+                                                          ShapeToString(X.shape()));
+    if (W.rank() != X.rank())
+      throw ctx.MakeError(ErrorCode::InvalidArgument, "weight W of shape " + ShapeToString(W.shape()) +
+                                                          " should have the rank of X " + ShapeToString(X.shape()));
+    if (W.dtype() != X.dtype() || (B && B->dtype() != X.dtype()))
+      throw ctx.MakeError(ErrorCode::InvalidArgument, "X, W and B should have one element type");
+    ConvProblem p;
+    p.batch = X.dim(0);
+    p.in_channels = X.dim(1);
+    p.out_channels = W.dim(0);
+    p.group = group_;
+    if (p.in_channels % group_ != 0 || W.dim(1) * group_ != p.in_channels)
+      throw ctx.MakeError(ErrorCode::InvalidArgument, "input channels " + std::to_string(p.in_channels) + " should equal W.shape[1] (" +
+                                                          std::to_string(W.dim(1)) + ") times group (" + std::to_string(group_) + ")");
+    if (p.out_channels % group_ != 0)
+      throw ctx.MakeError(ErrorCode::InvalidArgument, "output channels " + std::to_string(p.out_channels) +
+                                                          " should be divisible by group " + std::to_string(group_));
+    if (B && (B->rank() != 1 || B->dim(0) != p.out_channels))
+      throw ctx.MakeError(ErrorCode::InvalidArgument, "bias B of shape " + ShapeToString(B->shape()) + " should have shape [" +
+                                                          std::to_string(p.out_channels) + "]");
+    std::vector<int64_t> in_spatial(X.shape().begin() + 2, X.shape().end());
+    std::vector<int64_t> w_kernel(W.shape().begin() + 2, W.shape().end());
+    if (!attrs_.kernel_shape.empty() && attrs_.kernel_shape != w_kernel)
+      throw ctx.MakeError(ErrorCode::InvalidArgument, "kernel_shape " + ShapeToString(attrs_.kernel_shape) +
+                                                          " does not match the weight's spatial shape " + ShapeToString(w_kernel));
+    p.geo = ComputeWindowGeometry(attrs_, in_spatial, w_kernel, ctx);
+    std::vector<int64_t> y_shape = {p.batch, p.out_channels};
+    y_shape.insert(y_shape.end(), p.geo.output.begin(), p.geo.output.end());
+    Tensor& Y = ctx.Output(0, X.dtype(), y_shape);
+    ThreadPool* pool = ctx.thread_pool();
+    switch (X.dtype()) {
+      case DataType::Float:
+        ConvCompute<float>(p, X.data<float>(), W.data<float>(), B ? B->data<float>() : nullptr, Y.data<float>(), pool);
+        break;
+      case DataType::Double:
+        ConvCompute<double>(p, X.data<double>(), W.data<double>(), B ? B->data<double>() : nullptr, Y.data<double>(), pool);
+        break;
+      case DataType::Float16:
+      case DataType::BFloat16: {
+        Tensor xf = ToFloatTensor(X), wf = ToFloatTensor(W), bf, yf(DataType::Float, y_shape);
+        if (B) bf = ToFloatTensor(*B);
+        ConvCompute<float>(p, xf.data<float>(), wf.data<float>(), B ? bf.data<float>() : nullptr, yf.data<float>(), pool);
+        FromFloatTensor(yf, Y);
+        break;
+      }
+      default:
+        throw ctx.MakeError(ErrorCode::NotImplemented, std::string("element type ") + DataTypeName(X.dtype()) + " is not supported");
+    }
+  }
+
+ private:
+  WindowAttributes attrs_;
+  int64_t group_;
+};
+
+}  // namespace
+
+void RegisterConvKernels(KernelRegistry& r) {
+  r.Register({kCpuProvider, "", "Conv", 1, INT64_MAX, {DataType::Float, DataType::Double, DataType::Float16},
+              MakeFactory<Conv>()});
+}
+
+}  // namespace onyx

@@ -1,0 +1,211 @@
+// ConvTranspose (ai.onnx 1, 11, 22): the gradient of Conv with respect to its input. Computed
+// per group as col = W^T x X, then col2im adds every column into the output image.
+#include <algorithm>
+#include <memory>
+
+#include "core/thread_pool.h"
+#include "cpu_kernels.h"
+#include "mlas/gemm.h"
+#include "mlas/nn_im2col.h"
+#include "nn/nn_common.h"
+
+namespace onyx {
+
+namespace {
+
+inline void GemmTransA(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B, int64_t ldb,
+                       float* C, int64_t ldc, ThreadPool* pool) {
+  mlas::Sgemm(true, false, M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C, ldc, pool);
+}
+inline void GemmTransA(int64_t M, int64_t N, int64_t K, const double* A, int64_t lda, const double* B, int64_t ldb,
+                       double* C, int64_t ldc, ThreadPool* pool) {
+  mlas::Dgemm(true, false, M, N, K, 1.0, A, lda, B, ldb, 0.0, C, ldc, pool);
+}
+
+constexpr int64_t kColBudget = INT64_C(1) << 22;
+
+struct TransposeProblem {
+  int64_t batch = 0, in_channels = 0, out_channels = 0, group = 1;
+  // Spatial geometry seen from the equivalent Conv: `input` is Y's spatial shape and `output`
+  // is X's.
+  std::vector<int64_t> y_spatial, x_spatial, kernel, strides, dilations, pad_begin;
+};
+
+template <typename T>
+void ConvTransposeCompute(const TransposeProblem& p, const T* X, const T* W, const T* B, T* Y, ThreadPool* pool) {
+  const int64_t C = p.in_channels, M = p.out_channels, G = p.group, Cg = C / G, Mg = M / G;
+  const int64_t x_size = ShapeSize(p.x_spatial), y_size = ShapeSize(p.y_spatial), ksize = ShapeSize(p.kernel);
+  const int64_t rows = Mg * ksize;
+  mlas::WindowShape s;
+  s.rank = static_cast<int64_t>(p.kernel.size());
+  s.input = p.y_spatial.data();
+  s.output = p.x_spatial.data();
+  s.kernel = p.kernel.data();
+  s.strides = p.strides.data();
+  s.dilations = p.dilations.data();
+  s.pad_begin = p.pad_begin.data();
+  // The output tensor starts zeroed; bias is added at the end.
+  if (x_size > 0 && rows > 0) {
+    int64_t chunk = x_size;
+    if (rows * x_size > kColBudget) chunk = std::max<int64_t>(kColBudget / rows, 64);
+    chunk = std::min(chunk, x_size);
+    std::unique_ptr<T[]> col(new T[static_cast<size_t>(rows * chunk)]);
+    for (int64_t n = 0; n < p.batch; ++n) {
+      for (int64_t grp = 0; grp < G; ++grp) {
+        const T* xg = X + (n * C + grp * Cg) * x_size;
+        const T* wg = W + grp * Cg * rows;  // Cg x (Mg * ksize)
+        T* yg = Y + (n * M + grp * Mg) * y_size;
+        for (int64_t i0 = 0; i0 < x_size; i0 += chunk) {
+          const int64_t i1 = std::min(x_size, i0 + chunk), cols = i1 - i0;
+          GemmTransA(rows, cols, Cg, wg, rows, xg + i0, x_size, col.get(), cols, pool);
+          mlas::Col2imAdd(col.get(), Mg, s, i0, i1, yg, pool);
+        }
+      }
+    }
+  }
+  if (B) {
+    ParallelFor(pool, p.batch * M, static_cast<double>(y_size), [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) {
+        const T bias = B[i % M];
+        T* y = Y + i * y_size;
+        for (int64_t k = 0; k < y_size; ++k) y[k] += bias;
+      }
+    });
+  }
+}
+
+class ConvTranspose final : public OpKernel {
+ public:
+  explicit ConvTranspose(const KernelInfo& info)
+      : attrs_(info),
+        group_(info.GetInt("group", 1)),
+        output_padding_(info.GetInts("output_padding")),
+        output_shape_(info.GetInts("output_shape")) {
+    if (group_ <= 0) throw info.MakeError(ErrorCode::InvalidGraph, "group should be positive, got " + std::to_string(group_));
+  }
+
+  void Compute(KernelContext& ctx) const override {
+    const Tensor& X = ctx.Input(0);
+    const Tensor& W = ctx.Input(1);
+    const Tensor* B = ctx.OptionalInput(2);
+    if (X.rank() < 3)
+      throw ctx.MakeError(ErrorCode::InvalidArgument, "input X should have rank >= 3 (N, C, spatial...), got shape " +
+                                                          ShapeToString(X.shape()));
+    if (W.rank() != X.rank())
+      throw ctx.MakeError(ErrorCode::InvalidArgument, "weight W of shape " + ShapeToString(W.shape()) +
+                                                          " should have the rank of X " + ShapeToString(X.shape()));
+    if (W.dtype() != X.dtype() || (B && B->dtype() != X.dtype()))
+      throw ctx.MakeError(ErrorCode::InvalidArgument, "X, W and B should have one element type");
+    const size_t rank = X.rank() - 2;
+    TransposeProblem p;
+    p.batch = X.dim(0);
+    p.in_channels = X.dim(1);
+    p.group = group_;
+    p.out_channels = W.dim(1) * group_;
+    if (W.dim(0) != p.in_channels || p.in_channels % group_ != 0)
+      throw ctx.MakeError(ErrorCode::InvalidArgument, "W.shape[0] (" + std::to_string(W.dim(0)) + ") should equal the input channels (" +
+                                                          std::to_string(p.in_channels) + "), divisible by group " + std::to_string(group_));
+    if (B && (B->rank() != 1 || B->dim(0) != p.out_channels))
+      throw ctx.MakeError(ErrorCode::InvalidArgument, "bias B of shape " + ShapeToString(B->shape()) + " should have shape [" +
+                                                          std::to_string(p.out_channels) + "]");
+    p.x_spatial.assign(X.shape().begin() + 2, X.shape().end());
+    p.kernel.assign(W.shape().begin() + 2, W.shape().end());
+    if (!attrs_.kernel_shape.empty() && attrs_.kernel_shape != p.kernel)
+      throw ctx.MakeError(ErrorCode::InvalidArgument, "kernel_shape " + ShapeToString(attrs_.kernel_shape) +
+                                                          " does not match the weight's spatial shape " + ShapeToString(p.kernel));
+    auto defaulted = [&](const std::vector<int64_t>& v, size_t n, int64_t dflt, const char* name) {
+      if (v.empty()) return std::vector<int64_t>(n, dflt);
+      if (v.size() != n)
+        throw ctx.MakeError(ErrorCode::InvalidArgument, std::string(name) + " " + ShapeToString(v) + " should have " +
+                                                            std::to_string(n) + " values");
+      return v;
+    };
+    p.strides = defaulted(attrs_.strides, rank, 1, "strides");
+    p.dilations = defaulted(attrs_.dilations, rank, 1, "dilations");
+    std::vector<int64_t> pads = defaulted(attrs_.pads, 2 * rank, 0, "pads");
+    std::vector<int64_t> out_pad = defaulted(output_padding_, rank, 0, "output_padding");
+    std::vector<int64_t> out_shape;
+    if (!output_shape_.empty()) {
+      if (output_shape_.size() < rank)
+        throw ctx.MakeError(ErrorCode::InvalidArgument, "output_shape " + ShapeToString(output_shape_) + " should have " +
+                                                            std::to_string(rank) + " spatial values");
+      out_shape.assign(output_shape_.end() - static_cast<std::ptrdiff_t>(rank), output_shape_.end());
+    }
+    p.pad_begin.resize(rank);
+    p.y_spatial.resize(rank);
+    for (size_t d = 0; d < rank; ++d) {
+      const int64_t in = p.x_spatial[d], k = p.kernel[d], s = p.strides[d], dil = p.dilations[d];
+      if (k <= 0 || s <= 0 || dil <= 0 || k > (INT64_C(1) << 31) || s > (INT64_C(1) << 31) || dil > (INT64_C(1) << 31) ||
+          in > (INT64_C(1) << 31) || out_pad[d] < 0 || out_pad[d] > (INT64_C(1) << 31))
+        throw ctx.MakeError(ErrorCode::InvalidArgument, "kernel_shape, strides, dilations and output_padding are out of range");
+      const int64_t eff = (k - 1) * dil + 1;
+      const int64_t full = s * (in - 1) + out_pad[d] + eff;  // output size without padding
+      int64_t pb, pe, out;
+      const bool same = attrs_.auto_pad == AutoPad::SameUpper || attrs_.auto_pad == AutoPad::SameLower;
+      if (!out_shape.empty() || same) {
+        out = !out_shape.empty() ? out_shape[d] : in * s;
+        // A requested shape larger than the full output leaves the extra trailing positions
+        // empty (bias only), as onnxruntime does.
+        const int64_t total = std::max<int64_t>(0, full - out);
+        if (attrs_.auto_pad == AutoPad::SameUpper) {
+          pb = total / 2;
+          pe = total - pb;
+        } else {
+          pe = total / 2;
+          pb = total - pe;
+        }
+      } else if (attrs_.auto_pad == AutoPad::Valid) {
+        pb = pe = 0;
+        out = full;
+      } else {
+        pb = pads[d];
+        pe = pads[d + rank];
+        if (pb < 0 || pe < 0) throw ctx.MakeError(ErrorCode::InvalidArgument, "pads " + ShapeToString(pads) + " should be non-negative");
+        out = full - pb - pe;
+      }
+      if (out < 0)
+        throw ctx.MakeError(ErrorCode::InvalidArgument, "the output spatial shape would be negative for input " +
+                                                            ShapeToString(p.x_spatial));
+      p.pad_begin[d] = pb;
+      p.y_spatial[d] = out;
+    }
+    std::vector<int64_t> y_shape = {p.batch, p.out_channels};
+    y_shape.insert(y_shape.end(), p.y_spatial.begin(), p.y_spatial.end());
+    Tensor& Y = ctx.Output(0, X.dtype(), y_shape);
+    ThreadPool* pool = ctx.thread_pool();
+    switch (X.dtype()) {
+      case DataType::Float:
+        ConvTransposeCompute<float>(p, X.data<float>(), W.data<float>(), B ? B->data<float>() : nullptr, Y.data<float>(), pool);
+        break;
+      case DataType::Double:
+        ConvTransposeCompute<double>(p, X.data<double>(), W.data<double>(), B ? B->data<double>() : nullptr,
+                                     Y.data<double>(), pool);
+        break;
+      case DataType::Float16:
+      case DataType::BFloat16: {
+        Tensor xf = ToFloatTensor(X), wf = ToFloatTensor(W), bf, yf(DataType::Float, y_shape);
+        if (B) bf = ToFloatTensor(*B);
+        ConvTransposeCompute<float>(p, xf.data<float>(), wf.data<float>(), B ? bf.data<float>() : nullptr,
+                                    yf.data<float>(), pool);
+        FromFloatTensor(yf, Y);
+        break;
+      }
+      default:
+        throw ctx.MakeError(ErrorCode::NotImplemented, std::string("element type ") + DataTypeName(X.dtype()) + " is not supported");
+    }
+  }
+
+ private:
+  WindowAttributes attrs_;
+  int64_t group_;
+  std::vector<int64_t> output_padding_, output_shape_;
+};
+
+}  // namespace
+
+void RegisterConvTransposeKernels(KernelRegistry& r) {
+  r.Register({kCpuProvider, "", "ConvTranspose", 1, INT64_MAX, {DataType::Float, DataType::Double, DataType::Float16},
+              MakeFactory<ConvTranspose>()});
+}
+
+}  // namespace onyx

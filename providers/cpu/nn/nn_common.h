@@ -1,0 +1,56 @@
+#pragma once
+// Helpers shared by the nn kernels: window geometry of Conv/ConvTranspose/pooling, and
+// conversions for the 16-bit float types that these kernels compute in float.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "kernel_utils.h"
+
+namespace onyx {
+
+class KernelRegistry;
+void RegisterConvKernels(KernelRegistry& r);
+void RegisterConvTransposeKernels(KernelRegistry& r);
+void RegisterPoolKernels(KernelRegistry& r);
+void RegisterNormalizationKernels(KernelRegistry& r);
+void RegisterLayerNormKernels(KernelRegistry& r);
+void RegisterDropoutKernels(KernelRegistry& r);
+
+enum class AutoPad { NotSet, SameUpper, SameLower, Valid };
+
+// The window attributes common to Conv, ConvTranspose and the pooling ops, as read from the
+// node. Lists left empty by the model are filled per call once the spatial rank is known.
+struct WindowAttributes {
+  AutoPad auto_pad = AutoPad::NotSet;
+  std::vector<int64_t> kernel_shape;  // empty: taken from W (Conv) or required (pooling)
+  std::vector<int64_t> strides, pads, dilations;
+  bool ceil_mode = false;
+
+  explicit WindowAttributes(const KernelInfo& info);
+};
+
+// Per-call geometry of a sliding window over `rank` spatial dims.
+struct WindowGeometry {
+  std::vector<int64_t> input, kernel, strides, dilations, output;
+  std::vector<int64_t> pad_begin, pad_end;
+
+  size_t rank() const { return input.size(); }
+  int64_t InputSize() const;
+  int64_t OutputSize() const;
+  int64_t KernelSize() const;
+};
+
+// Checks the attributes against the spatial input dims and computes pads and output dims as
+// Conv and the pooling ops define them (with ceil_mode for pooling). Throws InvalidArgument
+// naming the node when attribute lengths or values do not fit, or the output would be empty.
+WindowGeometry ComputeWindowGeometry(const WindowAttributes& attrs, const std::vector<int64_t>& input_spatial,
+                                     const std::vector<int64_t>& kernel, const KernelContext& ctx);
+
+// Bytes of a 16-bit float tensor converted to a float tensor of the same shape.
+Tensor ToFloatTensor(const Tensor& t);
+// Writes float tensor `src` into `dst` (Float16 or BFloat16) element by element.
+void FromFloatTensor(const Tensor& src, Tensor& dst);
+inline bool IsHalfType(DataType t) { return t == DataType::Float16 || t == DataType::BFloat16; }
+
+}  // namespace onyx
