@@ -24,6 +24,20 @@ inline const KernelRegistry& TestRegistry() {
   return r;
 }
 
+// Runs op `op_type` (ai.onnx) on arbitrary values (tensors, sequences, None for omitted inputs).
+inline std::vector<Value> RunOpValues(const std::string& op_type, const std::vector<Value>& inputs, size_t num_outputs,
+                                      std::map<std::string, Attribute> attrs = {}, int64_t opset = 17,
+                                      ThreadPool* pool = nullptr) {
+  Node node;
+  node.op_type = op_type;
+  node.name = "test_" + op_type;
+  node.opset = opset;
+  node.attributes = std::move(attrs);
+  for (size_t i = 0; i < inputs.size(); ++i) node.inputs.push_back(inputs[i].is_none() ? "" : "in" + std::to_string(i));
+  for (size_t i = 0; i < num_outputs; ++i) node.outputs.push_back("out" + std::to_string(i));
+  return EvaluateNode(node, inputs, TestRegistry(), kCpuProvider, pool);
+}
+
 // Runs op `op_type` (ai.onnx, given opset) on inputs; an undefined Tensor marks an omitted input.
 inline std::vector<Value> RunOp(const std::string& op_type, const std::vector<Tensor>& inputs, size_t num_outputs,
                                 std::map<std::string, Attribute> attrs = {}, int64_t opset = 17,

@@ -9,21 +9,18 @@ TEST(TensorOpsIdentity, ForwardsTensorsSequencesAndNone) {
   Tensor y = Run1("Identity", {x});
   EXPECT_EQ(y.data<std::string>(), x.data<std::string>());  // shares storage
 
+  Value seq = Value::Sequence({Iota({2})}, DataType::Float);
+  std::vector<Value> out = RunOpValues("Identity", {seq}, 1, {}, 16);
+  ASSERT_TRUE(out[0].is_sequence());
+  EXPECT_EQ(out[0].sequence().size(), 1u);
+  // An omitted (empty optional) input passes through as None.
   Node node;
   node.op_type = "Identity";
   node.opset = 16;
   node.inputs = {"in"};
   node.outputs = {"out"};
-  DirectKernelInfo info(node, {});
-  auto kernel = TestRegistry().Find(kCpuProvider, "", "Identity", 16)->factory(info);
-  Value seq = Value::Sequence({Iota({2})}, DataType::Float);
-  DirectKernelContext ctx(node, {seq}, nullptr);
-  kernel->Compute(ctx);
-  ASSERT_TRUE(ctx.outputs()[0].is_sequence());
-  EXPECT_EQ(ctx.outputs()[0].sequence().size(), 1u);
-  DirectKernelContext none_ctx(node, {Value()}, nullptr);
-  kernel->Compute(none_ctx);
-  EXPECT_TRUE(none_ctx.outputs()[0].is_none());
+  std::vector<Value> none_out = EvaluateNode(node, {Value()}, TestRegistry(), kCpuProvider);
+  EXPECT_TRUE(none_out[0].is_none());
 }
 
 TEST(TensorOpsReshape, ZeroCopiesDimAndMinusOneInfers) {
