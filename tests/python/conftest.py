@@ -6,6 +6,7 @@ Environment switches:
     ONYX_TEST_PROVIDERS=a,b         providers passed to the runtime under test
                                     (default: CPUExecutionProvider; "default" passes None)
     ONYX_TEST_MODEL_DIR=DIR         where the generated models live (default: tests/data/generated)
+    ONYX_REQUIRE_RUNTIME=1          fail (not skip) when the runtime under test cannot be imported
     ONYX_TORCH_PYTHON=PATH          Python with torch + torchvision used to export missing models
                                     (default: /usr/bin/python3)
 
@@ -44,6 +45,8 @@ def runtime():
     try:
         return importlib.import_module(name)
     except ImportError as e:
+        if os.environ.get("ONYX_REQUIRE_RUNTIME"):
+            pytest.fail("runtime under test %r is not importable: %s" % (name, e))
         pytest.skip("runtime under test %r is not importable (%s): build the Python package "
                     "(ONYX_BUILD_PYTHON=ON) and put it on PYTHONPATH, or set "
                     "ONYX_TEST_RUNTIME=onnxruntime to check the tests themselves" % (name, e))

@@ -1,0 +1,221 @@
+"""The onnxruntime-compatible Python API: every check runs the same script against onnxruntime
+and the runtime under test and compares what a user sees."""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto, helper
+
+
+def _model(opset=17):
+    """x[N,3] float, b[3] -> y = Relu(x + b) (shape [N,3]), z = Neg(x) (shape ['N', ?])."""
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 3])
+    z = helper.make_tensor_value_info("z", TensorProto.FLOAT, ["N", None])
+    b = helper.make_tensor("b", TensorProto.FLOAT, [3], [0.5, -1.0, 2.0])
+    nodes = [
+        helper.make_node("Add", ["x", "b"], ["s"], name="add"),
+        helper.make_node("Relu", ["s"], ["y"], name="relu"),
+        helper.make_node("Neg", ["x"], ["z"], name="neg"),
+    ]
+    graph = helper.make_graph(nodes, "api_graph", [x], [y, z], initializer=[b], doc_string="graph doc")
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)],
+                              producer_name="onyx-api-test", doc_string="model doc", domain="ai.test",
+                              model_version=7)
+    helper.set_model_props(model, {"author": "tests", "purpose": "parity"})
+    model.ir_version = 8
+    return model
+
+
+@pytest.fixture(scope="module")
+def model_path(tmp_path_factory):
+    p = tmp_path_factory.mktemp("api") / "model.onnx"
+    onnx.save(_model(), str(p))
+    return str(p)
+
+
+@pytest.fixture(scope="module")
+def both(runtime, ort, model_path, providers):
+    return (runtime.InferenceSession(model_path, providers=providers),
+            ort.InferenceSession(model_path, providers=["CPUExecutionProvider"]))
+
+
+def _args(args):
+    return [(a.name, a.type, a.shape) for a in args]
+
+
+def test_node_args_match(both):
+    mine, ref = both
+    assert _args(mine.get_inputs()) == _args(ref.get_inputs())
+    assert _args(mine.get_outputs()) == _args(ref.get_outputs())
+    assert mine.get_inputs()[0].shape == ["N", 3]
+    # onnxruntime refines declared output shapes with shape inference: z is ['N', 3].
+    assert mine.get_outputs()[1].shape == ["N", 3]
+
+
+def test_metadata_matches(both):
+    mine, ref = both
+    a, b = mine.get_modelmeta(), ref.get_modelmeta()
+    for field in ("producer_name", "graph_name", "domain", "description", "graph_description", "version",
+                  "custom_metadata_map"):
+        assert getattr(a, field) == getattr(b, field), field
+    assert a.custom_metadata_map == {"author": "tests", "purpose": "parity"}
+
+
+def test_outputs_match_and_subset_is_honoured(both):
+    mine, ref = both
+    x = np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32)
+    got, want = mine.run(None, {"x": x}), ref.run(None, {"x": x})
+    assert len(got) == len(want) == 2
+    for g, w in zip(got, want):
+        assert g.dtype == w.dtype and g.shape == w.shape
+        np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-6)
+    (only_z,) = mine.run(["z"], {"x": x})
+    np.testing.assert_array_equal(only_z, -x)
+    zy = mine.run(["z", "y"], {"x": x})
+    np.testing.assert_array_equal(zy[0], want[1])
+    np.testing.assert_array_equal(zy[1], want[0])
+
+
+def test_session_from_bytes(runtime, model_path, providers):
+    with open(model_path, "rb") as f:
+        sess = runtime.InferenceSession(f.read(), providers=providers)
+    x = np.ones((2, 3), np.float32)
+    np.testing.assert_allclose(sess.run(["y"], {"x": x})[0], np.maximum(x + [0.5, -1.0, 2.0], 0))
+
+
+def test_providers_and_device(runtime, ort, both):
+    mine, ref = both
+    assert mine.get_providers() == ref.get_providers() == ["CPUExecutionProvider"]
+    assert "CPUExecutionProvider" in runtime.get_available_providers()
+    assert runtime.get_device() in ("CPU", "GPU")
+
+
+def test_session_options(runtime, ort, model_path):
+    for name in ("ORT_DISABLE_ALL", "ORT_ENABLE_BASIC", "ORT_ENABLE_EXTENDED", "ORT_ENABLE_ALL"):
+        assert int(getattr(runtime.GraphOptimizationLevel, name)) == int(getattr(ort.GraphOptimizationLevel, name))
+    x = np.arange(6, dtype=np.float32).reshape(2, 3) - 3
+    results = []
+    for level in (runtime.GraphOptimizationLevel.ORT_DISABLE_ALL, runtime.GraphOptimizationLevel.ORT_ENABLE_ALL):
+        so = runtime.SessionOptions()
+        so.graph_optimization_level = level
+        so.intra_op_num_threads = 1
+        so.inter_op_num_threads = 1
+        so.log_severity_level = 3
+        sess = runtime.InferenceSession(model_path, sess_options=so, providers=["CPUExecutionProvider"])
+        assert sess.get_session_options().intra_op_num_threads == 1
+        results.append(sess.run(None, {"x": x}))
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(a, b)
+
+
+def _error_of(fn):
+    try:
+        fn()
+    except Exception as e:  # noqa: BLE001 - the class is what is compared
+        return e
+    return None
+
+
+BAD_FEEDS = {
+    "wrong_name": {"nope": np.zeros((1, 3), np.float32)},
+    "missing": {},
+    "wrong_dtype": {"x": np.zeros((1, 3), np.float64)},
+    "wrong_rank": {"x": np.zeros((3,), np.float32)},
+    "wrong_dim": {"x": np.zeros((1, 4), np.float32)},
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FEEDS))
+def test_bad_feed_raises_same_exception_class(both, case):
+    mine, ref = both
+    feed = BAD_FEEDS[case]
+    e_mine = _error_of(lambda: mine.run(None, feed))
+    e_ref = _error_of(lambda: ref.run(None, feed))
+    assert e_ref is not None and e_mine is not None, (e_mine, e_ref)
+    assert type(e_mine).__name__ == type(e_ref).__name__, (repr(e_mine), repr(e_ref))
+    msg = str(e_mine)
+    if case in ("wrong_name",):
+        assert "nope" in msg
+    if case in ("missing", "wrong_dtype", "wrong_rank", "wrong_dim"):
+        assert "x" in msg
+    if case == "wrong_dtype":
+        assert "double" in msg and "float" in msg
+    if case == "wrong_dim":
+        assert "Got: 4" in msg and "Expected: 3" in msg
+
+
+def test_invalid_output_name(both):
+    mine, ref = both
+    x = np.zeros((1, 3), np.float32)
+    e_mine = _error_of(lambda: mine.run(["nope"], {"x": x}))
+    e_ref = _error_of(lambda: ref.run(["nope"], {"x": x}))
+    assert type(e_mine).__name__ == type(e_ref).__name__
+    assert "nope" in str(e_mine)
+
+
+def test_load_errors_match(runtime, ort, tmp_path):
+    missing = str(tmp_path / "missing.onnx")
+    for source in (missing, b"definitely not a model"):
+        e_mine = _error_of(lambda: runtime.InferenceSession(source, providers=["CPUExecutionProvider"]))
+        e_ref = _error_of(lambda: ort.InferenceSession(source, providers=["CPUExecutionProvider"]))
+        assert e_mine is not None and e_ref is not None
+        assert type(e_mine).__name__ == type(e_ref).__name__, (repr(e_mine), repr(e_ref))
+
+
+def test_unknown_op_is_reported(runtime, tmp_path):
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1])
+    m = helper.make_model(helper.make_graph([helper.make_node("NoSuchOp", ["x"], ["y"], name="n1")], "g", [x], [y]),
+                          opset_imports=[helper.make_opsetid("", 17)])
+    e = _error_of(lambda: runtime.InferenceSession(m.SerializeToString(), providers=["CPUExecutionProvider"]))
+    assert e is not None
+    assert type(e).__name__ in ("InvalidGraph", "NotImplemented", "Fail")
+    assert "NoSuchOp" in str(e)
+
+
+def test_non_contiguous_and_big_endian_feeds(runtime, providers, model_path):
+    if runtime.__name__ != "onyx":
+        pytest.skip("onnxruntime reads big-endian arrays as if they were native (wrong values)")
+    sess = runtime.InferenceSession(model_path, providers=providers)
+    base = np.arange(24, dtype=np.float32).reshape(4, 6)
+    x = base[:, ::2]  # non-contiguous view, shape (4, 3)
+    np.testing.assert_array_equal(sess.run(["z"], {"x": x})[0], -np.ascontiguousarray(x))
+    xb = np.ascontiguousarray(x).astype(">f4")
+    np.testing.assert_array_equal(sess.run(["z"], {"x": xb})[0], -x.astype(np.float32))
+
+
+def test_outputs_do_not_alias_inputs(runtime, providers, tmp_path):
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])
+    m = helper.make_model(helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], "g", [x], [y]),
+                          opset_imports=[helper.make_opsetid("", 17)])
+    sess = runtime.InferenceSession(m.SerializeToString(), providers=providers)
+    arr = np.array([1, 2], np.float32)
+    (out,) = sess.run(None, {"x": arr})
+    arr[0] = 100
+    assert out[0] == 1
+
+
+def test_imports_coexist():
+    code = ("import onyx, onnx, onnxruntime, numpy as np\n"
+            "from onnx import helper, TensorProto\n"
+            "m = helper.make_model(helper.make_graph([helper.make_node('Relu', ['x'], ['y'])], 'g',"
+            " [helper.make_tensor_value_info('x', TensorProto.FLOAT, [2])],"
+            " [helper.make_tensor_value_info('y', TensorProto.FLOAT, [2])]),"
+            " opset_imports=[helper.make_opsetid('', 17)])\n"
+            "b = m.SerializeToString(); onnx.checker.check_model(m)\n"
+            "x = np.array([-1, 2], np.float32)\n"
+            "a = onyx.InferenceSession(b).run(None, {'x': x})[0]\n"
+            "r = onnxruntime.InferenceSession(b, providers=['CPUExecutionProvider']).run(None, {'x': x})[0]\n"
+            "assert (a == r).all(), (a, r); print('ok')\n")
+    env = dict(os.environ)
+    if os.environ.get("ONYX_TEST_RUNTIME", "onyx") != "onyx":
+        pytest.skip("checks onyx itself")
+    for order in (code, code.replace("import onyx, onnx, onnxruntime", "import onnxruntime, onnx, onyx")):
+        proc = subprocess.run([sys.executable, "-c", order], capture_output=True, text=True, env=env)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.strip() == "ok"
