@@ -11,4 +11,4 @@ PY=${PYTHON:-python3}
 echo "== ctest (unit, conformance, install)"
 (cd build && ctest --output-on-failure -j2 --timeout 1500)
 echo "== pytest"
-PYTHONPATH="$PWD/build/python" "$PY" -m pytest -q tests/python
+ONYX_REQUIRE_RUNTIME=1 PYTHONPATH="$PWD/build/python" "$PY" -m pytest -q tests/python

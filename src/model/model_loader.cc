@@ -32,6 +32,18 @@ std::string NormDomain(const std::string& d) { return d == "ai.onnx" ? "" : d; }
 
 std::shared_ptr<Graph> ParseGraph(proto::Reader r, const ParseContext& ctx, int depth);
 
+// OperatorSetIdProto: domain (1), version (2).
+void ParseOpsetImport(proto::Reader o, std::map<std::string, int64_t>& opsets) {
+  std::string d;
+  int64_t v = 0;
+  while (o.Next()) {
+    if (o.field() == 1) d = NormDomain(o.String());
+    else if (o.field() == 2) v = o.Int64();
+    else o.Skip();
+  }
+  opsets[d] = v;
+}
+
 std::vector<Dim> ParseShape(proto::Reader r) {
   std::vector<Dim> dims;
   while (r.Next()) {
@@ -248,18 +260,7 @@ FunctionDef ParseFunction(proto::Reader r, const ParseContext& outer) {
         break;
       }
       case 7: node_payloads.emplace_back(r.Bytes()); break;
-      case 9: {
-        proto::Reader o = r.Message();
-        std::string d;
-        int64_t v = 0;
-        while (o.Next()) {
-          if (o.field() == 1) d = NormDomain(o.String());
-          else if (o.field() == 2) v = o.Int64();
-          else o.Skip();
-        }
-        f.opsets[d] = v;
-        break;
-      }
+      case 9: ParseOpsetImport(r.Message(), f.opsets); break;
       case 10: f.domain = NormDomain(r.String()); break;
       default: r.Skip();
     }
@@ -357,18 +358,7 @@ Model LoadModelFromBytes(const void* data, size_t size, const std::string& model
       case 5: m.metadata.version = r.Int64(); break;
       case 6: m.metadata.description = r.String(); break;
       case 7: graph_bytes = r.Bytes(); has_graph = true; break;
-      case 8: {
-        proto::Reader o = r.Message();
-        std::string d;
-        int64_t v = 0;
-        while (o.Next()) {
-          if (o.field() == 1) d = NormDomain(o.String());
-          else if (o.field() == 2) v = o.Int64();
-          else o.Skip();
-        }
-        ctx.opsets[d] = v;
-        break;
-      }
+      case 8: ParseOpsetImport(r.Message(), ctx.opsets); break;
       case 14: {
         proto::Reader e = r.Message();
         std::string k, v;

@@ -42,18 +42,9 @@ inline std::vector<Value> RunOpValues(const std::string& op_type, const std::vec
 inline std::vector<Value> RunOp(const std::string& op_type, const std::vector<Tensor>& inputs, size_t num_outputs,
                                 std::map<std::string, Attribute> attrs = {}, int64_t opset = 17,
                                 ThreadPool* pool = nullptr) {
-  Node node;
-  node.op_type = op_type;
-  node.name = "test_" + op_type;
-  node.opset = opset;
-  node.attributes = std::move(attrs);
   std::vector<Value> values;
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    node.inputs.push_back(inputs[i].defined() ? "in" + std::to_string(i) : "");
-    values.push_back(inputs[i].defined() ? Value(inputs[i]) : Value());
-  }
-  for (size_t i = 0; i < num_outputs; ++i) node.outputs.push_back("out" + std::to_string(i));
-  return EvaluateNode(node, values, TestRegistry(), kCpuProvider, pool);
+  for (const auto& t : inputs) values.push_back(t.defined() ? Value(t) : Value());
+  return RunOpValues(op_type, values, num_outputs, std::move(attrs), opset, pool);
 }
 
 inline Attribute IntAttr(int64_t v) { Attribute a; a.type = Attribute::Type::Int; a.i = v; return a; }
