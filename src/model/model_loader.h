@@ -22,6 +22,11 @@ Tensor LoadTensorProto(const void* data, size_t size, const std::string& model_d
 // Parses a serialized SequenceProto / OptionalProto-style value (onnx-ml data files); returns a Value.
 Value LoadValueProto(const void* data, size_t size, bool is_sequence, bool is_optional);
 
+// Serializes the IR back to ModelProto bytes (initializers as raw_data, in name order).
+std::string SerializeModel(const Graph& graph, const ModelMetadata& metadata);
+std::string SerializeTensor(const std::string& name, const Tensor& t);
+void SaveModel(const Graph& graph, const ModelMetadata& metadata, const std::string& path);
+
 // Reads a whole file; throws NoSuchFile.
 std::string ReadFileBytes(const std::string& path);
 

@@ -83,6 +83,7 @@ void Session::Impl::Init(Model m, const SessionOptions& opts) {
 
   OptimizerContext octx{&KernelRegistry::Global(), kCpuProvider};
   OptimizeGraph(g, opts.graph_optimization_level, octx);
+  if (!opts.optimized_model_filepath.empty()) SaveModel(g, model.metadata, opts.optimized_model_filepath);
   plan = std::make_unique<ExecutionPlan>(model.graph, KernelRegistry::Global(), providers);
 }
 

@@ -219,3 +219,16 @@ def test_imports_coexist():
         proc = subprocess.run([sys.executable, "-c", order], capture_output=True, text=True, env=env)
         assert proc.returncode == 0, proc.stderr
         assert proc.stdout.strip() == "ok"
+
+
+def test_optimized_model_filepath_loads_in_onnxruntime(runtime, ort, model_path, tmp_path):
+    out = str(tmp_path / "optimized.onnx")
+    so = runtime.SessionOptions()
+    so.optimized_model_filepath = out
+    sess = runtime.InferenceSession(model_path, sess_options=so, providers=["CPUExecutionProvider"])
+    assert os.path.exists(out)
+    onnx.checker.check_model(onnx.load(out))
+    x = np.random.default_rng(1).standard_normal((3, 3)).astype(np.float32)
+    ref = ort.InferenceSession(out, providers=["CPUExecutionProvider"]).run(None, {"x": x})
+    for a, b in zip(sess.run(None, {"x": x}), ref):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)

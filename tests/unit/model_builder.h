@@ -8,50 +8,13 @@
 #include <variant>
 #include <vector>
 
+#include "model/model_loader.h"
+#include "model/proto_writer.h"
 #include "onyx/tensor.h"
 
 namespace onyx::testing {
 
-class ProtoWriter {
- public:
-  ProtoWriter& Varint(uint32_t field, uint64_t v) {
-    Key(field, 0);
-    Raw(v);
-    return *this;
-  }
-  ProtoWriter& Bytes(uint32_t field, const std::string& s) {
-    Key(field, 2);
-    Raw(s.size());
-    out_ += s;
-    return *this;
-  }
-  ProtoWriter& Float(uint32_t field, float f) {
-    Key(field, 5);
-    char b[4];
-    std::memcpy(b, &f, 4);
-    out_.append(b, 4);
-    return *this;
-  }
-  ProtoWriter& Message(uint32_t field, const ProtoWriter& m) { return Bytes(field, m.str()); }
-  // A packed repeated varint field (how int64_data and dims usually arrive).
-  ProtoWriter& PackedVarints(uint32_t field, const std::vector<int64_t>& values) {
-    ProtoWriter run;
-    for (int64_t v : values) run.Raw(static_cast<uint64_t>(v));
-    return Bytes(field, run.str());
-  }
-  const std::string& str() const { return out_; }
-
- private:
-  void Key(uint32_t field, uint32_t wire) { Raw((static_cast<uint64_t>(field) << 3) | wire); }
-  void Raw(uint64_t v) {
-    while (v >= 0x80) {
-      out_.push_back(static_cast<char>((v & 0x7f) | 0x80));
-      v >>= 7;
-    }
-    out_.push_back(static_cast<char>(v));
-  }
-  std::string out_;
-};
+using ProtoWriter = proto::Writer;
 
 using DimSpec = std::variant<int64_t, std::string>;
 
@@ -73,14 +36,7 @@ inline ProtoWriter TensorTypeProto(DataType dt, const std::vector<DimSpec>& shap
   return type;
 }
 
-inline ProtoWriter TensorProtoOf(const std::string& name, const Tensor& t) {
-  ProtoWriter p;
-  for (int64_t d : t.shape()) p.Varint(1, static_cast<uint64_t>(d));
-  p.Varint(2, static_cast<uint64_t>(t.dtype()));
-  p.Bytes(8, name);
-  p.Bytes(9, std::string(static_cast<const char*>(t.raw_data()), t.nbytes()));
-  return p;
-}
+inline std::string TensorProtoOf(const std::string& name, const Tensor& t) { return SerializeTensor(name, t); }
 
 struct AttrSpec {
   std::string name;
@@ -104,7 +60,7 @@ inline AttrSpec IntsAttribute(const std::string& n, const std::vector<int64_t>& 
 }
 inline AttrSpec TensorAttribute(const std::string& n, const Tensor& t) {
   ProtoWriter a;
-  a.Bytes(1, n).Varint(20, 4).Message(5, TensorProtoOf("", t));
+  a.Bytes(1, n).Varint(20, 4).Bytes(5, TensorProtoOf("", t));
   return {n, a};
 }
 inline AttrSpec GraphAttribute(const std::string& n, const ProtoWriter& graph) {
@@ -132,7 +88,7 @@ class GraphBuilder {
     return *this;
   }
   GraphBuilder& Initializer(const std::string& n, const Tensor& t) {
-    g_.Message(5, TensorProtoOf(n, t));
+    g_.Bytes(5, TensorProtoOf(n, t));
     return *this;
   }
   GraphBuilder& Node(const std::string& op, const std::vector<std::string>& ins, const std::vector<std::string>& outs,

@@ -82,7 +82,7 @@ TEST(ModelLoader, TensorDataFieldsAndRawData) {
   Tensor f(DataType::Float, {2});
   f.data<float>()[0] = 1.5f;
   f.data<float>()[1] = -3.f;
-  std::string fb = TensorProtoOf("f", f).str();
+  std::string fb = TensorProtoOf("f", f);
   std::string name;
   Tensor g = LoadTensorProto(fb.data(), fb.size(), "", &name);
   EXPECT_EQ(name, "f");
@@ -266,4 +266,33 @@ TEST(ModelLoader, DeeplyNestedSubgraphsAreRefused) {
   top.Node("If", {"c"}, {"o"}, {GraphAttribute("then_branch", cur), GraphAttribute("else_branch", inner.proto())});
   std::string bytes = BuildModel(top);
   EXPECT_EQ(LoadError(bytes).code(), ErrorCode::InvalidGraph);
+}
+
+TEST(ModelWriter, RoundTripsGraphsAttributesAndTensors) {
+  Tensor b(DataType::Float, {3});
+  b.data<float>()[2] = 4.5f;
+  Tensor s(DataType::String, {1});
+  s.data<std::string>()[0] = "hi";
+  GraphBuilder then_g;
+  then_g.Name("then").Output("t", DataType::Float).Node("Identity", {"x"}, {"t"});
+  GraphBuilder g;
+  g.Name("main").Input("x", DataType::Float, {std::string("N"), int64_t(3)}).Input("c", DataType::Bool, {});
+  g.Initializer("b", b).Initializer("s", s).Output("y", DataType::Float);
+  g.Node("If", {"c"}, {"y"}, {GraphAttribute("then_branch", then_g.proto()), GraphAttribute("else_branch", then_g.proto()),
+                              IntsAttribute("unused_ints", {1, -2}), FloatAttribute("unused_f", 0.25f)});
+  std::string bytes = BuildModel(g, 17, {{"k", "v"}});
+  Model m = LoadModelFromBytes(bytes.data(), bytes.size());
+  std::string saved = SerializeModel(*m.graph, m.metadata);
+  Model r = LoadModelFromBytes(saved.data(), saved.size());
+  EXPECT_EQ(r.metadata.producer_name, "onyx-tests");
+  EXPECT_EQ(r.metadata.custom_metadata_map.at("k"), "v");
+  EXPECT_EQ(r.metadata.opset_imports.at(""), 17);
+  EXPECT_EQ(r.graph->inputs[0].shape[0].symbol, "N");
+  EXPECT_EQ(r.graph->initializers.at("b").data<float>()[2], 4.5f);
+  EXPECT_EQ(r.graph->initializers.at("s").data<std::string>()[0], "hi");
+  const Node& n = r.graph->nodes.at(0);
+  EXPECT_EQ(n.FindAttribute("unused_ints")->ints, (std::vector<int64_t>{1, -2}));
+  EXPECT_EQ(n.FindAttribute("unused_f")->f, 0.25f);
+  EXPECT_EQ(n.FindAttribute("then_branch")->g->nodes.at(0).op_type, "Identity");
+  EXPECT_EQ(SerializeModel(*r.graph, r.metadata), saved);  // stable
 }
