@@ -212,3 +212,29 @@ TEST(MathVariadic, PRelu) {
   ExpectFloatsNear(ToVector<float>(Run1("PRelu", {x, s})), {-0.1f, 2, -0.3f, 4}, 1e-7f);
   EXPECT_THROW(Run1("PRelu", {FloatTensor({2}, {1, 2}), FloatTensor({2, 2}, {1, 2, 3, 4})}), Error);
 }
+
+TEST(MathVariadic, WhereOtherTypes) {
+  Tensor c = BoolTensor({5}, {true, false, true, false, true});
+  Tensor d = Run1("Where", {c, DoubleTensor({5}, {1, 2, 3, 4, 5}), DoubleTensor({1}, {-1})});
+  EXPECT_EQ(ToVector<double>(d), (std::vector<double>{1, -1, 3, -1, 5}));
+  Tensor b = Run1("Where", {c, BoolTensor({1}, {true}), BoolTensor({5}, {false, false, false, true, false})});
+  EXPECT_EQ(ToBools(b), (std::vector<bool>{true, false, true, true, true}));
+  Tensor i8 = Run1("Where", {c, MakeTensor<int8_t>(DataType::Int8, {5}, {1, 2, 3, 4, 5}), MakeTensor<int8_t>(DataType::Int8, {}, {-9})});
+  EXPECT_EQ(ToVector<int8_t>(i8), (std::vector<int8_t>{1, -9, 3, -9, 5}));
+}
+
+TEST(MathRegistry, EveryMathOpIsRegistered) {
+  const char* ops[] = {"Add", "Sub", "Mul", "Div", "Pow", "Mod", "Max", "Min", "Sum", "Mean", "Equal", "Less", "Greater",
+                       "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor", "BitShift", "BitwiseAnd", "BitwiseOr",
+                       "BitwiseXor", "BitwiseNot", "Where", "Abs", "Neg", "Sqrt", "Reciprocal", "Exp", "Log", "Erf",
+                       "Tanh", "Sigmoid", "Relu", "LeakyRelu", "Elu", "Selu", "Celu", "ThresholdedRelu", "HardSigmoid",
+                       "HardSwish", "Softplus", "Softsign", "Mish", "Gelu", "Clip", "Ceil", "Floor", "Round", "Sign",
+                       "Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh", "Not",
+                       "IsNaN", "IsInf", "PRelu", "Cast", "CastLike", "MatMul", "Gemm", "Softmax", "LogSoftmax",
+                       "Hardmax", "Einsum"};
+  for (const char* op : ops) {
+    const KernelDef* d = TestRegistry().Find(kCpuProvider, "", op, 21);
+    ASSERT_NE(d, nullptr) << op;
+    EXPECT_FALSE(d->types.empty()) << op;
+  }
+}

@@ -169,3 +169,23 @@ TEST(MathUnary, LargeTensorOverPoolAndFloat16) {
   EXPECT_EQ(e.dtype(), DataType::Float16);
   for (int i = 0; i < 3; ++i) EXPECT_NEAR(HalfToFloat(e.data<uint16_t>()[i]), std::exp(i), 1e-2);
 }
+
+TEST(MathUnary, VectorPathsAndTails) {
+  // Lengths that are not a multiple of the vector width, with negatives for Sqrt.
+  for (int64_t n : {1, 3, 4, 5, 17}) {
+    std::vector<float> xs;
+    for (int64_t i = 0; i < n; ++i) xs.push_back(static_cast<float>(i % 2 ? -(i + 1) : i + 1) * 0.75f);
+    std::vector<float> y = ToVector<float>(Run1("Sqrt", {FloatTensor({n}, xs)}));
+    for (int64_t i = 0; i < n; ++i) {
+      if (xs[i] < 0) EXPECT_TRUE(std::isnan(y[i])) << i;
+      else EXPECT_EQ(y[i], std::sqrt(xs[i])) << i;
+    }
+    std::vector<float> l = ToVector<float>(Run1("LeakyRelu", {FloatTensor({n}, xs)}, {{"alpha", FloatAttr(0.5f)}}));
+    for (int64_t i = 0; i < n; ++i) EXPECT_EQ(l[i], xs[i] < 0 ? 0.5f * xs[i] : xs[i]);
+  }
+  // Gelu's far negative tail goes through erfc.
+  std::vector<float> g = ToVector<float>(Run1("Gelu", {FloatTensor({3}, {-6.f, -10.f, -2.6f})}, {}, 20));
+  EXPECT_NEAR(g[0], 0.5 * -6.0 * std::erfc(6.0 / std::sqrt(2.0)), 1e-12);
+  EXPECT_NEAR(g[1], 0.f, 1e-20);
+  EXPECT_NEAR(g[2], 0.5 * -2.6 * std::erfc(2.6 / std::sqrt(2.0)), 1e-8);
+}

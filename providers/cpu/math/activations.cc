@@ -14,6 +14,7 @@ struct ReluOp {
 struct LeakyReluOp {
   explicit LeakyReluOp(const KernelInfo& info) : alpha(info.GetFloat("alpha", 0.01f)) {}
   template <typename C> C operator()(C x) const { return x < C(0) ? static_cast<C>(alpha) * x : x; }
+  void Float(const float* x, float* y, int64_t n) const { mlas::LeakyReluF32(x, y, n, alpha); }
   float alpha;
 };
 struct EluOp {

@@ -21,6 +21,7 @@ struct NegOp {
 };
 struct SqrtOp {
   template <typename C> C operator()(C x) const { return std::sqrt(x); }
+  void Float(const float* x, float* y, int64_t n) const { mlas::SqrtF32(x, y, n); }
 };
 struct ReciprocalOp {
   template <typename C> C operator()(C x) const { return C(1) / x; }

@@ -3,12 +3,6 @@
 // through a compute type (16-bit floats compute in float), and an N-input broadcast plan that
 // walks the output in contiguous inner runs.
 
-// The math kernels never inspect floating-point exceptions or errno. Without these GCC keeps
-// float selects (max, relu, clip, where) and sqrt out of vectorised loops. Neither option
-// changes any computed value.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize("no-trapping-math", "no-math-errno")
-#endif
 #include <algorithm>
 #include <climits>
 #include <cstdint>

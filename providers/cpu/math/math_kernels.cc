@@ -4,6 +4,7 @@ namespace onyx {
 
 void RegisterMathKernels(KernelRegistry& r) {
   math::RegisterBinaryKernels(r);
+  math::RegisterCompareKernels(r);
   math::RegisterVariadicKernels(r);
   math::RegisterUnaryKernels(r);
   math::RegisterActivationKernels(r);

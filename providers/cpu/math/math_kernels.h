@@ -7,7 +7,8 @@
 
 namespace onyx::math {
 
-void RegisterBinaryKernels(KernelRegistry& r);     // elementwise_binary.cc
+void RegisterBinaryKernels(KernelRegistry& r);     // elementwise_binary.cc: Add Sub Mul Div Pow Mod
+void RegisterCompareKernels(KernelRegistry& r);    // elementwise_compare.cc: comparison, logical, bitwise
 void RegisterVariadicKernels(KernelRegistry& r);   // elementwise_variadic.cc: Max Min Sum Mean Where PRelu
 void RegisterUnaryKernels(KernelRegistry& r);      // elementwise_unary.cc
 void RegisterActivationKernels(KernelRegistry& r); // activations.cc

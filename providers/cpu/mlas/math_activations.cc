@@ -1,9 +1,9 @@
 #include "mlas/math_activations.h"
 
-#include <bit>
-#include <cmath>
-#include <cstring>
-#include <limits>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 
 // An AVX2 clone of each kernel, picked by the loader from the CPU's features; the default
 // clone is plain x86-64 (SSE2). No -march flags: the same binary runs on any x86-64.
@@ -14,8 +14,10 @@
 #endif
 #define ONYX_INLINE static inline __attribute__((always_inline))
 
-// Floating-point exceptions are never inspected; without this GCC will not if-convert the
-// clamps and selects, and the loops stay scalar.
+// Floating-point exceptions and errno are never inspected; without this GCC will not if-convert
+// the clamps and selects, and the loops stay scalar. Functions compiled under these options
+// cannot inline functions compiled without them (std:: wrappers from the headers above), so
+// the kernels below use compiler builtins only.
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("no-trapping-math", "no-math-errno")
 #endif
@@ -45,10 +47,10 @@ ONYX_INLINE float ExpCore(float x) {
   float y = p * r2 + r + 1.f;
   const int32_t e = static_cast<int32_t>(m);
   const int32_t e1 = e >> 1, e2 = e - e1;
-  const float s1 = std::bit_cast<float>(static_cast<uint32_t>(e1 + 127) << 23);
-  const float s2 = std::bit_cast<float>(static_cast<uint32_t>(e2 + 127) << 23);
+  const float s1 = __builtin_bit_cast(float, static_cast<uint32_t>(e1 + 127) << 23);
+  const float s2 = __builtin_bit_cast(float, static_cast<uint32_t>(e2 + 127) << 23);
   y = y * s1 * s2;
-  y = x > kHi ? std::numeric_limits<float>::infinity() : y;
+  y = x > kHi ? __builtin_inff() : y;
   y = x < -104.f ? 0.f : y;
   return (x == x) ? y : x;
 }
@@ -117,17 +119,13 @@ ONYX_CLONES void SigmoidF32(const float* x, float* y, int64_t n) {
 }
 
 ONYX_CLONES void GeluErfF32(const float* x, float* y, int64_t n) {
-  bool far_left = false;
   for (int64_t i = 0; i < n; ++i) {
     const float v = x[i];
     y[i] = 0.5f * v * (1.f + ErfCore(v * 0.70710678118654752f));
-    far_left |= v < -2.5f;
   }
   // Below -2.5, 1 + erf(x/sqrt2) cancels to a few ulps of 1; erfc keeps the tiny tail exact.
-  if (far_left) {
-    for (int64_t i = 0; i < n; ++i)
-      if (x[i] < -2.5f) y[i] = 0.5f * x[i] * std::erfc(-x[i] * 0.70710678118654752f);
-  }
+  for (int64_t i = 0; i < n; ++i)
+    if (x[i] < -2.5f) y[i] = 0.5f * x[i] * __builtin_erfcf(-x[i] * 0.70710678118654752f);
 }
 
 // 1 + tanh(u) = 2 / (1 + exp(-2u)): no cancellation for very negative x.
@@ -139,10 +137,24 @@ ONYX_CLONES void GeluTanhF32(const float* x, float* y, int64_t n) {
   }
 }
 
+// GCC keeps sqrtf's errno path (a scalar call for negative inputs) despite no-math-errno
+// above, so the vector loop is written with SSE2, which every x86-64 CPU has.
+ONYX_CLONES void SqrtF32(const float* x, float* y, int64_t n) {
+  int64_t i = 0;
+#if defined(__SSE2__)
+  for (; i + 4 <= n; i += 4) _mm_storeu_ps(y + i, _mm_sqrt_ps(_mm_loadu_ps(x + i)));
+#endif
+  for (; i < n; ++i) y[i] = x[i] < 0.f ? __builtin_nanf("") : __builtin_sqrtf(x[i]);
+}
+
+ONYX_CLONES void LeakyReluF32(const float* x, float* y, int64_t n, float alpha) {
+  for (int64_t i = 0; i < n; ++i) y[i] = x[i] < 0.f ? alpha * x[i] : x[i];
+}
+
 ONYX_CLONES float ReduceMaxF32(const float* x, int64_t n) {
   constexpr int kLanes = 16;
   float acc[kLanes];
-  const float lowest = -std::numeric_limits<float>::infinity();
+  const float lowest = -__builtin_inff();
   for (int j = 0; j < kLanes; ++j) acc[j] = lowest;
   int64_t i = 0;
   for (; i + kLanes <= n; i += kLanes)

@@ -16,6 +16,9 @@ void GeluErfF32(const float* x, float* y, int64_t n);
 // 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))
 void GeluTanhF32(const float* x, float* y, int64_t n);
 
+void SqrtF32(const float* x, float* y, int64_t n);
+void LeakyReluF32(const float* x, float* y, int64_t n, float alpha);
+
 // Largest element (NaNs are skipped unless all are NaN); n >= 1.
 float ReduceMaxF32(const float* x, int64_t n);
 // y = exp(x - shift); returns the sum of y.
