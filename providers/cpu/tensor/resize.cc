@@ -3,6 +3,7 @@
 // ONNX reference does. Nearest needs no arithmetic and becomes one index gather in the input type.
 #include <cmath>
 #include <limits>
+#include <memory>
 
 #include "core/thread_pool.h"
 #include "tensor/tensor_helpers.h"
@@ -294,7 +295,8 @@ class ResizeKernel final : public OpKernel {
     constexpr bool kHalf = std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>;
     using Acc = std::conditional_t<std::is_same_v<T, double>, double, float>;
     std::vector<int64_t> shape = x.shape();
-    std::vector<Acc> cur(static_cast<size_t>(x.size()));
+    // Buffers are written in full by each pass, so they skip zero-initialisation.
+    std::unique_ptr<Acc[]> cur(new Acc[static_cast<size_t>(x.size())]);
     for (int64_t i = 0; i < x.size(); ++i) {
       if constexpr (kHalf) cur[i] = ToFloat(x.data<T>()[i]);
       else cur[i] = static_cast<Acc>(x.data<T>()[i]);
@@ -302,29 +304,48 @@ class ResizeKernel final : public OpKernel {
     for (int64_t axis : resized) {
       const AxisPlan& p = plan[axis];
       const AxisTaps taps = Taps(p);
+      const int64_t nt = taps.taps;
+      std::vector<Acc> weight(taps.weight.begin(), taps.weight.end());
       int64_t outer = 1, inner = 1;
       for (int64_t k = 0; k < axis; ++k) outer *= shape[k];
       for (int64_t k = axis + 1; k < static_cast<int64_t>(shape.size()); ++k) inner *= shape[k];
-      std::vector<Acc> next(static_cast<size_t>(outer * p.out * inner));
+      std::unique_ptr<Acc[]> next(new Acc[static_cast<size_t>(outer * p.out * inner)]);
       const Acc extrapolation = static_cast<Acc>(extrapolation_);
-      ParallelFor(ctx.thread_pool(), outer * p.out, static_cast<double>(inner * taps.taps), [&](int64_t begin, int64_t end) {
-        for (int64_t row = begin; row < end; ++row) {
-          const int64_t o = row / p.out, q = row % p.out;
-          Acc* dst = next.data() + row * inner;
-          if (taps.extrapolated[q]) {
-            std::fill(dst, dst + inner, extrapolation);
-            continue;
+      const Acc* in_data = cur.get();
+      Acc* out_data = next.get();
+      if (inner == 1) {
+        // The innermost axis: one dot product of nt taps per output element.
+        ParallelFor(ctx.thread_pool(), outer, static_cast<double>(p.out * nt), [&](int64_t begin, int64_t end) {
+          for (int64_t o = begin; o < end; ++o) {
+            const Acc* src = in_data + o * p.in;
+            Acc* dst = out_data + o * p.out;
+            for (int64_t q = 0; q < p.out; ++q) {
+              Acc acc = 0;
+              for (int64_t j = 0; j < nt; ++j) acc += weight[q * nt + j] * src[taps.index[q * nt + j]];
+              dst[q] = taps.extrapolated[q] ? extrapolation : acc;
+            }
           }
-          std::fill(dst, dst + inner, Acc(0));
-          for (int64_t j = 0; j < taps.taps; ++j) {
-            const Acc w = static_cast<Acc>(taps.weight[q * taps.taps + j]);
-            if (w == 0) continue;
-            const Acc* src = cur.data() + (o * p.in + taps.index[q * taps.taps + j]) * inner;
-            for (int64_t i = 0; i < inner; ++i) dst[i] += w * src[i];
+        });
+      } else {
+        ParallelFor(ctx.thread_pool(), outer * p.out, static_cast<double>(inner * nt), [&](int64_t begin, int64_t end) {
+          for (int64_t row = begin; row < end; ++row) {
+            const int64_t o = row / p.out, q = row % p.out;
+            Acc* dst = out_data + row * inner;
+            if (taps.extrapolated[q]) {
+              std::fill(dst, dst + inner, extrapolation);
+              continue;
+            }
+            std::fill(dst, dst + inner, Acc(0));
+            for (int64_t j = 0; j < nt; ++j) {
+              const Acc w = weight[q * nt + j];
+              if (w == 0) continue;
+              const Acc* src = in_data + (o * p.in + taps.index[q * nt + j]) * inner;
+              for (int64_t i = 0; i < inner; ++i) dst[i] += w * src[i];
+            }
           }
-        }
-      });
-      cur.swap(next);
+        });
+      }
+      cur = std::move(next);
       shape[axis] = p.out;
     }
     T* out = y.data<T>();

@@ -44,8 +44,8 @@ class TopKKernel final : public OpKernel {
       : opset_(info.opset()),
         axis_(info.GetInt("axis", -1)),
         k_attr_(info.GetInt("k", -1)),
-        largest_(info.GetInt("largest", 1) != 0),
-        sorted_(info.GetInt("sorted", 1) != 0) {
+        largest_(info.GetInt("largest", 1) != 0) {
+    // sorted=0 leaves the order unspecified; sorted output satisfies it too, so it is ignored.
     if (opset_ < 10 && !info.HasAttribute("k")) throw info.MakeError(ErrorCode::InvalidGraph, "required attribute 'k' is missing");
   }
 
@@ -102,7 +102,7 @@ class TopKKernel final : public OpKernel {
 
  private:
   int64_t opset_, axis_, k_attr_;
-  bool largest_, sorted_;
+  bool largest_;
 };
 
 class UniqueKernel final : public OpKernel {

@@ -160,6 +160,8 @@ void GatherAxisMaps(const Tensor& x, Tensor& y, const std::vector<std::vector<in
     runs.push_back({o, 1, last[o]});
   }
   const int64_t rows = y.size() / inner;
+  // Mostly short runs (upsampling, reflection): an indexed loop beats one copy call per run.
+  const bool per_element = static_cast<int64_t>(runs.size()) * 4 > inner;
   DispatchElement(x.dtype(), [&](auto tag) {
     using E = typename decltype(tag)::type;
     const E* src = x.data<E>();
@@ -183,6 +185,9 @@ void GatherAxisMaps(const Tensor& x, Tensor& y, const std::vector<std::vector<in
         }
         if (padded) {
           std::fill(d, d + inner, value);
+        } else if (per_element) {
+          const E* s = src + base;
+          for (int64_t o = 0; o < inner; ++o) d[o] = last[o] < 0 ? value : s[last[o]];
         } else {
           for (const Run& r : runs) {
             if (r.src < 0) std::fill(d + r.start, d + r.start + r.len, value);
