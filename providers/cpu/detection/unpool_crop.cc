@@ -28,28 +28,43 @@ class MaxUnpoolKernel final : public OpKernel {
     const std::vector<int64_t> pads = pads_.empty() ? std::vector<int64_t>(2 * r, 0) : pads_;
     if (strides.size() != r || pads.size() != 2 * r)
       throw ctx.MakeError(ErrorCode::InvalidArgument, "strides should have " + std::to_string(r) + " values and pads " + std::to_string(2 * r));
-    std::vector<int64_t> out_shape = {x.dim(0), x.dim(1)};
-    for (size_t d = 0; d < r; ++d) out_shape.push_back((x.dim(d + 2) - 1) * strides[d] + kernel_shape_[d] - pads[d] - pads[d + r]);
+    std::vector<int64_t> inferred = {x.dim(0), x.dim(1)};
+    for (size_t d = 0; d < r; ++d) inferred.push_back((x.dim(d + 2) - 1) * strides[d] + kernel_shape_[d] - pads[d] - pads[d + r]);
+    std::vector<int64_t> out_shape = inferred;
     if (const Tensor* os = ctx.OptionalInput(2)) {
-      std::vector<int64_t> given = ReadInt64s(*os, ctx);
-      if (given.size() != out_shape.size())
-        throw ctx.MakeError(ErrorCode::InvalidArgument, "output_shape should have " + std::to_string(out_shape.size()) + " values, got " +
-                                                            std::to_string(given.size()));
-      out_shape = given;
+      out_shape = ReadInt64s(*os, ctx);
+      if (out_shape.size() != inferred.size())
+        throw ctx.MakeError(ErrorCode::InvalidArgument, "output_shape should have " + std::to_string(inferred.size()) + " values, got " +
+                                                            std::to_string(out_shape.size()));
     }
     Tensor& y = ctx.Output(0, x.dtype(), out_shape);
     const std::vector<int64_t> idx = ReadInt64s(idx_t, ctx);
-    const int64_t total = y.size();
+    // Indices address the inferred (unpadded) shape; with an explicit output_shape that block
+    // sits at the origin of the output, as in the ONNX reference.
+    const int64_t inferred_total = ShapeSize(inferred);
+    const bool same = out_shape == inferred;
+    const std::vector<int64_t> out_strides = ContiguousStrides(out_shape);
+    auto target = [&](int64_t flat) -> int64_t {
+      if (flat < 0 || flat >= inferred_total)
+        throw ctx.MakeError(ErrorCode::InvalidArgument, "index " + std::to_string(flat) + " in I is out of range for the unpooled shape " +
+                                                            ShapeToString(inferred));
+      if (same) return flat;
+      int64_t off = 0;
+      for (size_t d = inferred.size(); d-- > 0;) {
+        const int64_t c = flat % inferred[d];
+        flat /= inferred[d];
+        if (c >= out_shape[d])
+          throw ctx.MakeError(ErrorCode::InvalidArgument, "output_shape " + ShapeToString(out_shape) + " is smaller than the unpooled shape " +
+                                                              ShapeToString(inferred));
+        off += c * out_strides[d];
+      }
+      return off;
+    };
     DispatchElement(x.dtype(), [&](auto tag) {
       using E = typename decltype(tag)::type;
       const E* src = x.data<E>();
       E* dst = y.data<E>();
-      for (int64_t i = 0; i < x.size(); ++i) {
-        if (idx[i] < 0 || idx[i] >= total)
-          throw ctx.MakeError(ErrorCode::InvalidArgument, "index " + std::to_string(idx[i]) + " in I is out of range for output shape " +
-                                                              ShapeToString(out_shape));
-        dst[idx[i]] = src[i];
-      }
+      for (int64_t i = 0; i < x.size(); ++i) dst[target(idx[i])] = src[i];
     });
   }
 
