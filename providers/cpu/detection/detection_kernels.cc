@@ -1,8 +1,14 @@
-#include "cpu_kernels.h"
+#include "detection/detection_kernels.h"
 
 namespace onyx {
 
-// Filled in by the detection family.
-void RegisterObjectDetectionKernels(KernelRegistry& r) {}
+void RegisterObjectDetectionKernels(KernelRegistry& r) {
+  RegisterNmsKernels(r);
+  RegisterRoiAlignKernels(r);
+  RegisterGridSampleKernels(r);
+  RegisterCol2ImDeformConvKernels(r);
+  RegisterUnpoolCropKernels(r);
+  RegisterMiscMathKernels(r);
+}
 
 }  // namespace onyx

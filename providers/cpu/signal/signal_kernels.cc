@@ -1,8 +1,10 @@
-#include "cpu_kernels.h"
+#include "signal/signal_kernels.h"
 
 namespace onyx {
 
-// Filled in by the signal family.
-void RegisterSignalKernels(KernelRegistry& r) {}
+void RegisterSignalKernels(KernelRegistry& r) {
+  RegisterDftKernels(r);
+  RegisterWindowKernels(r);
+}
 
 }  // namespace onyx
