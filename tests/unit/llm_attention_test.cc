@@ -1,6 +1,7 @@
 // Attention kernel tests with hand-computed expectations.
 #include <cmath>
 
+#include "core/float16.h"
 #include "kernel_test_util.h"
 #include "onyx/error.h"
 

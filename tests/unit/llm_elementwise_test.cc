@@ -50,14 +50,19 @@ TEST(LlmRotaryEmbedding, BadInputsThrow) {
 TEST(LlmRmsNormalization, RowsAxisAndScaleBroadcast) {
   // Row [3, 4]: mean square 12.5.
   const float r = 1.0f / std::sqrt(12.5f);
-  Tensor x = FloatTensor({2, 2}, {3, 4, 0, 0});
+  const float r2 = 1.0f / std::sqrt(50.0f);
+  Tensor x = FloatTensor({2, 2}, {3, 4, 6, 8});
   Tensor s = FloatTensor({2}, {1, 2});
   ExpectNear(ToVector<float>(RunOp("RMSNormalization", {x, s}, 1, {{"epsilon", FloatAttr(0)}}, 23)[0].tensor()),
-             {3 * r, 8 * r, 0, 0}, 1e-5f);
-  // axis 0 over the whole tensor: mean square 25/4; scale broadcast from shape (1,).
+             {3 * r, 8 * r, 6 * r2, 16 * r2}, 1e-5f);
+  // axis -2 over the whole tensor: mean square 125/4; scale broadcast from shape (1,).
   Tensor s1 = FloatTensor({1}, {1});
+  const float r3 = 1.0f / std::sqrt(31.25f);
   ExpectNear(ToVector<float>(RunOp("RMSNormalization", {x, s1}, 1, {{"axis", IntAttr(-2)}, {"epsilon", FloatAttr(0)}}, 23)[0].tensor()),
-             {1.2f, 1.6f, 0, 0});
+             {3 * r3, 4 * r3, 6 * r3, 8 * r3});
+  // A zero row with the default epsilon stays zero; float16 output follows the scale type.
+  Tensor z = FloatTensor({1, 2}, {0, 0});
+  ExpectNear(ToVector<float>(RunOp("RMSNormalization", {z, s}, 1, {}, 23)[0].tensor()), {0, 0});
   EXPECT_THROW(RunOp("RMSNormalization", {x, FloatTensor({3}, {1, 1, 1})}, 1, {}, 23), onyx::Error);
   EXPECT_THROW(RunOp("RMSNormalization", {x, s, }, 1, {{"axis", IntAttr(2)}}, 23), onyx::Error);
 }

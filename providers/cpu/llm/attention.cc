@@ -25,6 +25,23 @@ inline void Gemm(bool trans_b, int64_t M, int64_t N, int64_t K, const double* A,
   mlas::Dgemm(false, trans_b, M, N, K, 1.0, A, lda, B, ldb, 0.0, Cm, ldc, nullptr);
 }
 
+// Softmax with every intermediate rounded by R, as numpy computes it on 16-bit arrays: float16
+// sums accumulate in float, bfloat16 (ml_dtypes) sums round after every addition.
+template <typename C, typename Round>
+void SoftmaxRowRounded(C* row, int64_t n, bool round_sum, const Round& R) {
+  C m = -std::numeric_limits<C>::infinity();
+  for (int64_t j = 0; j < n; ++j) m = std::isnan(row[j]) || row[j] > m ? row[j] : m;
+  if (std::isinf(m) && m < 0) m = 0;
+  C sum = 0;
+  for (int64_t j = 0; j < n; ++j) {
+    row[j] = R(std::exp(R(row[j] - m)));
+    sum = round_sum ? R(sum + row[j]) : sum + row[j];
+  }
+  sum = R(sum);
+  if (sum == 0) sum = 1;
+  for (int64_t j = 0; j < n; ++j) row[j] = R(row[j] / sum);
+}
+
 struct AttentionDims {
   int64_t batch = 0, q_heads = 0, kv_heads = 0, q_len = 0, kv_len = 0, past_len = 0, total_len = 0;
   int64_t head_size = 0, v_head_size = 0;
@@ -231,9 +248,13 @@ class Attention final : public OpKernel {
     const double scale = has_scale_ ? static_cast<double>(scale_) : 1.0 / std::sqrt(static_cast<double>(Dk));
     const C sqrt_scale = static_cast<C>(RoundTo(qt, static_cast<float>(std::sqrt(scale))));
     const C sq = qt == DataType::Double ? static_cast<C>(std::sqrt(scale)) : sqrt_scale;
-    for (C& x : q) x *= sq;
+    // 16-bit results are only reproducible by rounding where the reference holds intermediates
+    // in the input type (one bfloat16 ulp exceeds the usual tolerance).
+    const bool emulate = half;
+    auto R = [&](C x) { return emulate ? static_cast<C>(RoundTo(qt, static_cast<float>(x))) : x; };
+    for (C& x : q) x = R(x * sq);
     std::vector<C> ks(k.size());
-    for (size_t i = 0; i < k.size(); ++i) ks[i] = k[i] * sq;
+    for (size_t i = 0; i < k.size(); ++i) ks[i] = R(k[i] * sq);
 
     std::vector<int64_t> y_shape = d.three_d ? std::vector<int64_t>{B, Sq, Hq * Dv} : std::vector<int64_t>{B, Hq, Sq, Dv};
     std::vector<C> y(static_cast<size_t>(ShapeSize(y_shape)));
@@ -258,9 +279,11 @@ class Attention final : public OpKernel {
         for (int64_t i = 0; i < Sq; ++i) {
           C* row = scores.data() + i * T;
           C* qk_row = want_qk ? qk.data() + (t * Sq + i) * T : nullptr;
+          if (emulate)
+            for (int64_t j = 0; j < T; ++j) row[j] = R(row[j]);
           if (softcap_ > 0) {
             const C cap = static_cast<C>(softcap_);
-            for (int64_t j = 0; j < T; ++j) row[j] = cap * std::tanh(row[j] / cap);
+            for (int64_t j = 0; j < T; ++j) row[j] = R(cap * R(std::tanh(R(row[j] / cap))));
           }
           if (qk_row && qk_mode_ <= 1) std::copy(row, row + T, qk_row);
           const C* mrow = mask ? mask_values.data() + b * ml.strides[0] + h * ml.strides[1] + i * ml.strides[2] : nullptr;
@@ -276,10 +299,11 @@ class Attention final : public OpKernel {
             bias[j] = bj;
             all_masked = all_masked && std::isinf(bj) && bj < 0;
           }
-          for (int64_t j = 0; j < T; ++j) row[j] += bias[j];
+          for (int64_t j = 0; j < T; ++j) row[j] = R(row[j] + bias[j]);
           if (qk_row && qk_mode_ == 2) std::copy(row, row + T, qk_row);
           // A row with no attendable key yields zeros (decided on the bias, not on the logits).
           if (all_masked) std::fill(row, row + T, C(0));
+          else if (emulate) SoftmaxRowRounded(row, T, qt == DataType::BFloat16, R);
           else mlas::LlmSoftmaxRow(row, T);
           if (round_probs)
             for (int64_t j = 0; j < T; ++j) row[j] = static_cast<C>(RoundTo(prob_type, static_cast<float>(row[j])));

@@ -74,5 +74,6 @@ inline const std::vector<DataType>& FloatingTypes() {
 void RegisterAttentionKernels(KernelRegistry& r);    // attention.cc
 void RegisterLlmElementwiseKernels(KernelRegistry& r);  // rotary_norm.cc: RotaryEmbedding, RMSNormalization, SwiGLU, TensorScatter
 void RegisterRecurrentLlmKernels(KernelRegistry& r);   // linear_attention.cc: LinearAttention, CausalConvWithState
+void RegisterFlexAttentionKernels(KernelRegistry& r);  // flex_attention.cc (ai.onnx.preview)
 
 }  // namespace onyx

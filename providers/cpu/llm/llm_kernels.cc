@@ -7,6 +7,7 @@ void RegisterLlmKernels(KernelRegistry& r) {
   RegisterAttentionKernels(r);
   RegisterLlmElementwiseKernels(r);
   RegisterRecurrentLlmKernels(r);
+  RegisterFlexAttentionKernels(r);
 }
 
 }  // namespace onyx
