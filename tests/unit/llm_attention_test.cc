@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include "core/float16.h"
+#include "core/node_evaluator.h"
 #include "kernel_test_util.h"
 #include "onyx/error.h"
 
@@ -145,4 +146,35 @@ TEST(LlmAttention, BadInputsThrow) {
   EXPECT_THROW(RunOp("Attention", {q1, q1, q1, mask}, 1, {}, 23), onyx::Error);
   Tensor pk = FloatTensor({1, 1, 1, 1}, {1});
   EXPECT_THROW(RunOp("Attention", {q1, q1, q1, Tensor(), pk}, 1, {}, 23), onyx::Error);  // past_key alone
+}
+
+TEST(LlmAttention, DoubleInputsAndBroadcastMask3D) {
+  // Rank-3 additive mask (heads=1, q, kv) broadcast over the batch; double stays double.
+  Tensor q = MakeTensor<double>(DataType::Double, {2, 1, 1, 1}, {0, 0});
+  Tensor k = MakeTensor<double>(DataType::Double, {2, 1, 2, 1}, {0, 0, 0, 0});
+  Tensor v = MakeTensor<double>(DataType::Double, {2, 1, 2, 1}, {1, 3, 5, 7});
+  Tensor mask = MakeTensor<double>(DataType::Double, {1, 1, 2}, {0, -INFINITY});
+  auto out = RunOp("Attention", {q, k, v, mask}, 1, {}, 23);
+  ASSERT_EQ(out[0].tensor().dtype(), DataType::Double);
+  EXPECT_EQ(ToVector<double>(out[0].tensor()), (std::vector<double>{1, 5}));
+}
+
+TEST(LlmFlexAttention, GroupedHeadsWithoutModifiers) {
+  Node node;
+  node.op_type = "FlexAttention";
+  node.domain = "ai.onnx.preview";
+  node.name = "flex";
+  node.opset = 1;
+  node.inputs = {"q", "k", "v"};
+  node.outputs = {"y"};
+  // Two query heads share one KV head; zero queries average the values.
+  Tensor q = FloatTensor({1, 2, 1, 1}, {0, 0});
+  Tensor k = FloatTensor({1, 1, 2, 1}, {1, 2});
+  Tensor v = FloatTensor({1, 1, 2, 2}, {1, 2, 3, 4});
+  auto out = EvaluateNode(node, {Value(q), Value(k), Value(v)}, TestRegistry(), kCpuProvider, nullptr);
+  EXPECT_EQ(out[0].tensor().shape(), (std::vector<int64_t>{1, 2, 1, 2}));
+  ExpectNear(ToVector<float>(out[0].tensor()), {2, 3, 2, 3});
+  Tensor bad = FloatTensor({1, 3, 1, 1}, {0, 0, 0});
+  Tensor k2 = FloatTensor({1, 2, 2, 1}, {1, 2, 1, 2});
+  EXPECT_THROW(EvaluateNode(node, {Value(bad), Value(k2), Value(k2)}, TestRegistry(), kCpuProvider, nullptr), onyx::Error);
 }
