@@ -1,8 +1,13 @@
 #include "cpu_kernels.h"
+#include "llm/llm_common.h"
 
 namespace onyx {
 
-// Filled in by the llm family.
-void RegisterLlmKernels(KernelRegistry& r) {}
+void RegisterLlmKernels(KernelRegistry& r) {
+  RegisterAttentionKernels(r);
+  RegisterLlmElementwiseKernels(r);
+  RegisterRecurrentLlmKernels(r);
+  RegisterFlexAttentionKernels(r);
+}
 
 }  // namespace onyx

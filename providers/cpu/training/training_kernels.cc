@@ -2,7 +2,12 @@
 
 namespace onyx {
 
-// Filled in by the training family.
-void RegisterTrainingKernels(KernelRegistry& r) {}
+void RegisterLossKernels(KernelRegistry& r);       // losses.cc
+void RegisterOptimizerKernels(KernelRegistry& r);  // optimizers.cc
+
+void RegisterTrainingKernels(KernelRegistry& r) {
+  RegisterLossKernels(r);
+  RegisterOptimizerKernels(r);
+}
 
 }  // namespace onyx
