@@ -22,12 +22,13 @@ namespace {
 
 enum class ReduceOp { Sum, Mean, Max, Min, Prod, L1, L2, LogSum, LogSumExp, SumSquare, FiniteMax /* internal */ };
 
-// Accumulator type: the type itself for float and double, 64-bit for integers, double for
+// Accumulator type: the type itself for float and double and for integer Max/Min (whose
+// empty value is the type's lowest or highest), 64-bit for other integer ops, double for
 // integer LogSumExp (whose terms are not integers).
 template <ReduceOp Op, typename T>
 struct Acc {
   using type = std::conditional_t<
-      std::is_floating_point_v<T>, T,
+      std::is_floating_point_v<T> || Op == ReduceOp::Max || Op == ReduceOp::Min, T,
       std::conditional_t<Op == ReduceOp::LogSumExp, double, std::conditional_t<std::is_signed_v<T>, int64_t, uint64_t>>>;
 };
 
