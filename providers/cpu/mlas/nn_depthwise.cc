@@ -1,6 +1,7 @@
 #include "mlas/nn_depthwise.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "mlas/nn_cpu.h"
 
@@ -8,94 +9,150 @@ namespace onyx::mlas {
 
 namespace {
 
-// KW and SW are the kernel width and stride when known at compile time (0: read from s), so
-// that the interior loop over output columns unrolls the taps and vectorises.
+// The input plane is first copied into a zero-padded scratch plane covering every tap of
+// every window, so the loops below never test bounds.
+//
+// Stride 1: output (oh, ow) reads padded[(oh + i*dh) * Wp + ow + j*dw]. Computing outputs on
+// the padded grid's width Wp makes that a single run over q = oh * Wp + ow: one long
+// vectorised loop per kernel row, whatever the plane size; the Wp - out_w extra columns of
+// each row are dropped when copying out. Other strides go row by row.
+//
+// KW is the kernel width when known at compile time (0: read from s), so the taps of a
+// kernel row unroll inside the vectorised loop.
+template <typename T, int KW>
+ONYX_NN_INLINE void DepthwiseStride1(const T* __restrict padded, int64_t Wp, const T* __restrict filter, T bias,
+                                     const DepthwiseShape& s, T* __restrict acc, T* __restrict out) {
+  const int64_t kw = KW > 0 ? KW : s.kernel_w, dw = s.dilation_w, dh = s.dilation_h;
+  const int64_t n = (s.out_h - 1) * Wp + s.out_w;
+  for (int64_t q = 0; q < n; ++q) acc[q] = bias;
+  for (int64_t i = 0; i < s.kernel_h; ++i) {
+    const T* __restrict src = padded + i * dh * Wp;
+    const T* __restrict f = filter + i * kw;
+    if constexpr (KW > 0) {
+      T fk[KW];
+      for (int j = 0; j < KW; ++j) fk[j] = f[j];
+      for (int64_t q = 0; q < n; ++q) {
+        T a = acc[q];
+        for (int j = 0; j < KW; ++j) a += fk[j] * src[q + j * dw];
+        acc[q] = a;
+      }
+    } else {
+      for (int64_t j = 0; j < kw; ++j) {
+        const T fj = f[j];
+        const T* __restrict p = src + j * dw;
+        for (int64_t q = 0; q < n; ++q) acc[q] += fj * p[q];
+      }
+    }
+  }
+  for (int64_t oh = 0; oh < s.out_h; ++oh)
+    for (int64_t ow = 0; ow < s.out_w; ++ow) out[oh * s.out_w + ow] = acc[oh * Wp + ow];
+}
+
 template <typename T, int KW, int SW>
-ONYX_NN_INLINE void DepthwiseBody(const T* __restrict in, const T* __restrict filter, T bias, const DepthwiseShape& s,
-                                  T* __restrict out) {
-  const int64_t kw = KW > 0 ? KW : s.kernel_w;
-  const int64_t sw = SW > 0 ? SW : s.stride_w;
-  const int64_t W = s.width, dw = s.dilation_w, pl = s.pad_left, OW = s.out_w;
-  // Columns whose taps all fall inside the row: ow*sw - pl >= 0 and ow*sw - pl + (kw-1)*dw < W.
-  int64_t lo = pl <= 0 ? 0 : (pl + sw - 1) / sw;
-  const int64_t last = W - 1 + pl - (kw - 1) * dw;
-  int64_t hi = last < 0 ? 0 : last / sw + 1;
-  lo = std::min(lo, OW);
-  hi = std::clamp(hi, lo, OW);
+ONYX_NN_INLINE void DepthwiseStrided(const T* __restrict padded, int64_t Wp, const T* __restrict filter, T bias,
+                                     const DepthwiseShape& s, T* __restrict out) {
+  const int64_t kw = KW > 0 ? KW : s.kernel_w, sw = SW > 0 ? SW : s.stride_w, dw = s.dilation_w;
+  const int64_t OW = s.out_w;
   for (int64_t oh = 0; oh < s.out_h; ++oh) {
     T* __restrict orow = out + oh * OW;
     for (int64_t ow = 0; ow < OW; ++ow) orow[ow] = bias;
     for (int64_t i = 0; i < s.kernel_h; ++i) {
-      const int64_t ih = oh * s.stride_h - s.pad_top + i * s.dilation_h;
-      if (ih < 0 || ih >= s.height) continue;
-      const T* __restrict irow = in + ih * W - pl;
+      const T* __restrict prow = padded + (oh * s.stride_h + i * s.dilation_h) * Wp;
       const T* __restrict f = filter + i * kw;
       if constexpr (KW > 0) {
         T fk[KW];
         for (int j = 0; j < KW; ++j) fk[j] = f[j];
-        for (int64_t ow = lo; ow < hi; ++ow) {
-          const T* p = irow + ow * sw;
-          T acc = orow[ow];
-          for (int j = 0; j < KW; ++j) acc += fk[j] * p[j * dw];
-          orow[ow] = acc;
+        for (int64_t ow = 0; ow < OW; ++ow) {
+          const T* p = prow + ow * sw;
+          T a = orow[ow];
+          for (int j = 0; j < KW; ++j) a += fk[j] * p[j * dw];
+          orow[ow] = a;
         }
       } else {
         for (int64_t j = 0; j < kw; ++j) {
           const T fj = f[j];
-          const T* p = irow + j * dw;
-          for (int64_t ow = lo; ow < hi; ++ow) orow[ow] += fj * p[ow * sw];
+          const T* __restrict p = prow + j * dw;
+          for (int64_t ow = 0; ow < OW; ++ow) orow[ow] += fj * p[ow * sw];
         }
       }
-      // Border columns: check every tap.
-      auto border = [&](int64_t b, int64_t e) {
-        for (int64_t ow = b; ow < e; ++ow) {
-          T acc = orow[ow];
-          for (int64_t j = 0; j < kw; ++j) {
-            const int64_t iw = ow * sw + j * dw;  // relative to irow, which is shifted by -pl
-            if (iw - pl >= 0 && iw - pl < W) acc += f[j] * irow[iw];
-          }
-          orow[ow] = acc;
-        }
-      };
-      border(0, lo);
-      border(hi, OW);
     }
   }
 }
 
 template <typename T>
-ONYX_NN_INLINE void DepthwiseDispatch(const T* in, const T* filter, T bias, const DepthwiseShape& s, T* out) {
-  const bool dil1 = s.dilation_w == 1;
-  if (dil1 && s.kernel_w == 3 && s.stride_w == 1) return DepthwiseBody<T, 3, 1>(in, filter, bias, s, out);
-  if (dil1 && s.kernel_w == 3 && s.stride_w == 2) return DepthwiseBody<T, 3, 2>(in, filter, bias, s, out);
-  if (dil1 && s.kernel_w == 5 && s.stride_w == 1) return DepthwiseBody<T, 5, 1>(in, filter, bias, s, out);
-  if (dil1 && s.kernel_w == 5 && s.stride_w == 2) return DepthwiseBody<T, 5, 2>(in, filter, bias, s, out);
-  if (s.stride_w == 1) return DepthwiseBody<T, 0, 1>(in, filter, bias, s, out);
-  return DepthwiseBody<T, 0, 0>(in, filter, bias, s, out);
+ONYX_NN_INLINE void DepthwiseDispatch(const T* padded, int64_t Wp, const T* filter, T bias, const DepthwiseShape& s,
+                                      T* acc, T* out) {
+  if (s.stride_h == 1 && s.stride_w == 1) {
+    if (s.kernel_w == 3) return DepthwiseStride1<T, 3>(padded, Wp, filter, bias, s, acc, out);
+    if (s.kernel_w == 5) return DepthwiseStride1<T, 5>(padded, Wp, filter, bias, s, acc, out);
+    return DepthwiseStride1<T, 0>(padded, Wp, filter, bias, s, acc, out);
+  }
+  if (s.kernel_w == 3 && s.stride_w == 2) return DepthwiseStrided<T, 3, 2>(padded, Wp, filter, bias, s, out);
+  if (s.kernel_w == 5 && s.stride_w == 2) return DepthwiseStrided<T, 5, 2>(padded, Wp, filter, bias, s, out);
+  return DepthwiseStrided<T, 0, 0>(padded, Wp, filter, bias, s, out);
 }
 
-void DepthwiseBaseline(const float* in, const float* filter, float bias, const DepthwiseShape& s, float* out) {
-  DepthwiseDispatch<float>(in, filter, bias, s, out);
+void DispatchBaseline(const float* padded, int64_t Wp, const float* filter, float bias, const DepthwiseShape& s,
+                      float* acc, float* out) {
+  DepthwiseDispatch<float>(padded, Wp, filter, bias, s, acc, out);
 }
 
 #if ONYX_NN_X86
-ONYX_NN_TARGET_AVX2 void DepthwiseAvx2(const float* in, const float* filter, float bias, const DepthwiseShape& s,
-                                       float* out) {
-  DepthwiseDispatch<float>(in, filter, bias, s, out);
+ONYX_NN_TARGET_AVX2 void DispatchAvx2(const float* padded, int64_t Wp, const float* filter, float bias,
+                                      const DepthwiseShape& s, float* acc, float* out) {
+  DepthwiseDispatch<float>(padded, Wp, filter, bias, s, acc, out);
 }
 #endif
+
+void DispatchPlane(const float* padded, int64_t Wp, const float* filter, float bias, const DepthwiseShape& s,
+                   float* acc, float* out) {
+#if ONYX_NN_X86
+  if (NnUseAvx2()) return DispatchAvx2(padded, Wp, filter, bias, s, acc, out);
+#endif
+  DispatchBaseline(padded, Wp, filter, bias, s, acc, out);
+}
+
+void DispatchPlane(const double* padded, int64_t Wp, const double* filter, double bias, const DepthwiseShape& s,
+                   double* acc, double* out) {
+  DepthwiseDispatch<double>(padded, Wp, filter, bias, s, acc, out);
+}
+
+template <typename T>
+void Depthwise(const T* in, const T* filter, T bias, const DepthwiseShape& s, T* out) {
+  if (s.out_h <= 0 || s.out_w <= 0) return;
+  // Extent of the padded plane: every tap of every window, starting at (-pad_top, -pad_left).
+  const int64_t Hp = (s.out_h - 1) * s.stride_h + (s.kernel_h - 1) * s.dilation_h + 1;
+  const int64_t Wp = (s.out_w - 1) * s.stride_w + (s.kernel_w - 1) * s.dilation_w + 1;
+  thread_local std::vector<T> scratch;
+  const bool stride1 = s.stride_h == 1 && s.stride_w == 1;
+  const size_t need = static_cast<size_t>(Hp * Wp + (stride1 ? s.out_h * Wp : 0));
+  if (scratch.size() < need) scratch.resize(need);
+  T* padded = scratch.data();
+  for (int64_t r = 0; r < Hp; ++r) {
+    T* dst = padded + r * Wp;
+    const int64_t ih = r - s.pad_top;
+    if (ih < 0 || ih >= s.height) {
+      std::fill(dst, dst + Wp, T(0));
+      continue;
+    }
+    // Columns c of the padded row map to input column c - pad_left.
+    const int64_t c0 = std::clamp<int64_t>(s.pad_left, 0, Wp);
+    const int64_t c1 = std::clamp<int64_t>(s.pad_left + s.width, c0, Wp);
+    std::fill(dst, dst + c0, T(0));
+    if (c1 > c0) std::copy_n(in + ih * s.width + (c0 - s.pad_left), c1 - c0, dst + c0);
+    std::fill(dst + c1, dst + Wp, T(0));
+  }
+  DispatchPlane(padded, Wp, filter, bias, s, padded + Hp * Wp, out);
+}
 
 }  // namespace
 
 void DepthwiseConv2d(const float* in, const float* filter, float bias, const DepthwiseShape& s, float* out) {
-#if ONYX_NN_X86
-  if (NnUseAvx2()) return DepthwiseAvx2(in, filter, bias, s, out);
-#endif
-  DepthwiseBaseline(in, filter, bias, s, out);
+  Depthwise<float>(in, filter, bias, s, out);
 }
 
 void DepthwiseConv2d(const double* in, const double* filter, double bias, const DepthwiseShape& s, double* out) {
-  DepthwiseDispatch<double>(in, filter, bias, s, out);
+  Depthwise<double>(in, filter, bias, s, out);
 }
 
 }  // namespace onyx::mlas

@@ -7,6 +7,7 @@
 
 #include "core/thread_pool.h"
 #include "cpu_kernels.h"
+#include "mlas/nn_pool.h"
 #include "mlas/nn_reduce.h"
 #include "nn/nn_common.h"
 
@@ -167,43 +168,47 @@ void PoolPlanesReference(const PoolParams& pp, const Windows3& w, int64_t planes
   });
 }
 
-// Max pooling without indices and average pooling are the hot cases (CNN stems and heads);
-// for float they accumulate in float and need no coordinates. Everything else takes the
+// Max pooling without indices and average pooling over 1 or 2 spatial dims are the hot cases
+// (CNN stems and heads): float runs them with the 2-D microkernels. Everything else takes the
 // reference loop above.
 template <typename T>
-void PoolPlanesFast(const PoolParams& pp, const Windows3& w, int64_t planes, const T* x, T* y, int64_t* indices,
-                    ThreadPool* pool) {
-  if (!std::is_same_v<T, float> || pp.kind == PoolKind::Lp || indices) {
-    PoolPlanesReference<T>(pp, w, planes, x, y, indices, pool);
-    return;
-  }
-  const bool is_max = pp.kind == PoolKind::Max;
-  ParallelFor(pool, planes, static_cast<double>(w.out_size) * 8, [&](int64_t b, int64_t e) {
-    for (int64_t plane = b; plane < e; ++plane) {
-      const T* xp = x + plane * w.in_size;
-      T* yp = y + plane * w.out_size;
-      int64_t o = 0;
-      for (int64_t o0 = 0; o0 < w.out[0]; ++o0)
-        for (int64_t o1 = 0; o1 < w.out[1]; ++o1)
-          for (int64_t o2 = 0; o2 < w.out[2]; ++o2, ++o) {
-            T acc = is_max ? Lowest<T>() : T(0);
-            if (is_max) {
-              ForEachTap(w, o0, o1, o2, [&](int64_t off, int64_t, int64_t, int64_t) { acc = std::max(acc, xp[off]); });
-              yp[o] = acc;
-            } else {
-              ForEachTap(w, o0, o1, o2, [&](int64_t off, int64_t, int64_t, int64_t) { acc += xp[off]; });
-              int64_t count;
-              if (pp.count_include_pad) {
-                count = w.dim[0].padded[o0] * w.dim[1].padded[o1] * w.dim[2].padded[o2];
-              } else {
-                count = (w.dim[0].k1[o0] - w.dim[0].k0[o0]) * (w.dim[1].k1[o1] - w.dim[1].k0[o1]) *
-                        (w.dim[2].k1[o2] - w.dim[2].k0[o2]);
-              }
-              yp[o] = count > 0 ? acc / static_cast<T>(count) : T(0);
-            }
+void PoolPlanesFast(const PoolParams& pp, const WindowGeometry& g, const Windows3& w, int64_t planes, const T* x, T* y,
+                    int64_t* indices, ThreadPool* pool) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (pp.kind != PoolKind::Lp && !indices && g.rank() <= 2) {
+      const bool two_d = g.rank() == 2;
+      const mlas::Pool2dShape s{two_d ? g.input[0] : 1,     g.input.back(),    two_d ? g.kernel[0] : 1,
+                                g.kernel.back(),            two_d ? g.strides[0] : 1, g.strides.back(),
+                                two_d ? g.dilations[0] : 1, g.dilations.back(), two_d ? g.pad_begin[0] : 0,
+                                g.pad_begin.back(),         two_d ? g.output[0] : 1,  g.output.back()};
+      // Divisors of average pooling: per-dim tap counts multiply.
+      const DimWindows &dh = w.dim[1], &dw = w.dim[2];
+      std::vector<float> inv;
+      if (pp.kind == PoolKind::Average) {
+        inv.resize(static_cast<size_t>(w.out_size));
+        for (int64_t oh = 0; oh < w.out[1]; ++oh)
+          for (int64_t ow = 0; ow < w.out[2]; ++ow) {
+            const int64_t c = pp.count_include_pad ? dh.padded[oh] * dw.padded[ow]
+                                                   : (dh.k1[oh] - dh.k0[oh]) * (dw.k1[ow] - dw.k0[ow]);
+            inv[oh * w.out[2] + ow] = c > 0 ? 1.0f / static_cast<float>(c) : 0.0f;
           }
+      }
+      ParallelFor(pool, planes, static_cast<double>(w.out_size * g.KernelSize()), [&](int64_t b, int64_t e) {
+        for (int64_t plane = b; plane < e; ++plane) {
+          const float* xp = x + plane * w.in_size;
+          float* yp = y + plane * w.out_size;
+          if (pp.kind == PoolKind::Max) {
+            mlas::MaxPool2d(xp, s, yp);
+          } else {
+            mlas::SumPool2d(xp, s, yp);
+            for (int64_t o = 0; o < w.out_size; ++o) yp[o] *= inv[o];
+          }
+        }
+      });
+      return;
     }
-  });
+  }
+  PoolPlanesReference<T>(pp, w, planes, x, y, indices, pool);
 }
 
 class Pool final : public OpKernel {
@@ -246,17 +251,17 @@ class Pool final : public OpKernel {
     const DataType dt = X.dtype();
     const bool max = params_.kind == PoolKind::Max;
     if (dt == DataType::Float) {
-      PoolPlanesFast<float>(params_, w, planes, X.data<float>(), Y.data<float>(), indices, pool);
+      PoolPlanesFast<float>(params_, g, w, planes, X.data<float>(), Y.data<float>(), indices, pool);
     } else if (dt == DataType::Double) {
-      PoolPlanesFast<double>(params_, w, planes, X.data<double>(), Y.data<double>(), indices, pool);
+      PoolPlanesFast<double>(params_, g, w, planes, X.data<double>(), Y.data<double>(), indices, pool);
     } else if (IsHalfType(dt)) {
       Tensor xf = ToFloatTensor(X), yf(DataType::Float, y_shape);
-      PoolPlanesFast<float>(params_, w, planes, xf.data<float>(), yf.data<float>(), indices, pool);
+      PoolPlanesFast<float>(params_, g, w, planes, xf.data<float>(), yf.data<float>(), indices, pool);
       FromFloatTensor(yf, Y);
     } else if (max && dt == DataType::Int8) {
-      PoolPlanesFast<int8_t>(params_, w, planes, X.data<int8_t>(), Y.data<int8_t>(), indices, pool);
+      PoolPlanesFast<int8_t>(params_, g, w, planes, X.data<int8_t>(), Y.data<int8_t>(), indices, pool);
     } else if (max && dt == DataType::UInt8) {
-      PoolPlanesFast<uint8_t>(params_, w, planes, X.data<uint8_t>(), Y.data<uint8_t>(), indices, pool);
+      PoolPlanesFast<uint8_t>(params_, g, w, planes, X.data<uint8_t>(), Y.data<uint8_t>(), indices, pool);
     } else {
       throw ctx.MakeError(ErrorCode::NotImplemented, std::string("element type ") + DataTypeName(dt) + " is not supported");
     }

@@ -22,12 +22,13 @@ namespace {
 
 enum class ReduceOp { Sum, Mean, Max, Min, Prod, L1, L2, LogSum, LogSumExp, SumSquare, FiniteMax /* internal */ };
 
-// Accumulator type: the type itself for float and double, 64-bit for integers, double for
+// Accumulator type: the type itself for float and double and for integer Max/Min (whose
+// empty value is the type's lowest or highest), 64-bit for other integer ops, double for
 // integer LogSumExp (whose terms are not integers).
 template <ReduceOp Op, typename T>
 struct Acc {
   using type = std::conditional_t<
-      std::is_floating_point_v<T>, T,
+      std::is_floating_point_v<T> || Op == ReduceOp::Max || Op == ReduceOp::Min, T,
       std::conditional_t<Op == ReduceOp::LogSumExp, double, std::conditional_t<std::is_signed_v<T>, int64_t, uint64_t>>>;
 };
 
@@ -95,6 +96,24 @@ inline T Finish(A a, int64_t n, A shift) {
   }
 }
 
+// Folds a contiguous float run into the accumulator with the SIMD row kernels; false when
+// the op, type or layout has no such kernel.
+template <ReduceOp Op, typename T, typename A>
+inline bool FloatRunStep(const T* x, const MergedDim& run, A* acc) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (run.stride != 1) return false;
+    if constexpr (Op == ReduceOp::Sum || Op == ReduceOp::Mean || Op == ReduceOp::LogSum) *acc += mlas::RowSum(x, run.size);
+    else if constexpr (Op == ReduceOp::L2 || Op == ReduceOp::SumSquare) *acc += mlas::RowSumSquares(x, run.size);
+    else if constexpr (Op == ReduceOp::L1) *acc += mlas::RowSumAbs(x, run.size);
+    else if constexpr (Op == ReduceOp::Max) *acc = std::max(*acc, mlas::RowMax(x, run.size));
+    else if constexpr (Op == ReduceOp::Min) *acc = std::min(*acc, mlas::RowMin(x, run.size));
+    else return false;
+    return true;
+  } else {
+    return false;
+  }
+}
+
 // Offset of output group g (row-major over the kept dims).
 inline int64_t GroupOffset(const ReducePlan& p, int64_t g) {
   int64_t off = 0;
@@ -125,8 +144,10 @@ void ReduceBlock(const ReducePlan& p, const T* x, const A* shifts, int64_t g0, i
       const T* px = x + base + roff;
       if (inner == 1) {
         A a = acc[0];
-        const A s = sh ? sh[0] : A(0);
-        for (int64_t r = 0; r < last.size; ++r) a = Step<Op, A>(a, static_cast<A>(px[r * last.stride]), s);
+        if (!FloatRunStep<Op>(px, last, &a)) {
+          const A s = sh ? sh[0] : A(0);
+          for (int64_t r = 0; r < last.size; ++r) a = Step<Op, A>(a, static_cast<A>(px[r * last.stride]), s);
+        }
         acc[0] = a;
       } else {
         A* ac = acc.data();
@@ -162,8 +183,11 @@ template <ReduceOp Op, typename T, typename A, typename Out>
 void ReduceAll(const ReducePlan& p, const T* x, const A* shifts, ThreadPool* pool, Out&& out) {
   const int64_t groups = p.groups(), inner = p.inner;
   const int threads = pool ? pool->num_threads() : 1;
+  // With few groups, slices of the inner outputs give the threads work; each slice stays wide
+  // enough for long contiguous reads.
   int64_t slice = inner;
-  if (groups < 4 * threads && inner > 256) slice = std::max<int64_t>(256, (inner + 4 * threads - 1) / (4 * threads));
+  if (threads > 1 && groups < 2 * threads && inner > 2048)
+    slice = std::max<int64_t>(1024, (inner + 2 * threads - 1) / (2 * threads));
   const int64_t slices = (inner + slice - 1) / slice;
   const double cost = static_cast<double>(p.reduce_count) * static_cast<double>(slice);
   ParallelFor(pool, groups * slices, cost, [&](int64_t u0, int64_t u1) {

@@ -1,0 +1,104 @@
+// The nn microkernels (mlas/nn_*) against scalar loops, for both instruction-set variants and
+// for lengths around the vector widths.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "core/thread_pool.h"
+#include "mlas/nn_cpu.h"
+#include "mlas/nn_im2col.h"
+#include "mlas/nn_reduce.h"
+
+namespace onyx {
+namespace {
+
+std::vector<float> RandomVector(size_t n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> d(-3.f, 3.f);
+  std::vector<float> v(n);
+  for (auto& x : v) x = d(rng);
+  return v;
+}
+
+class NnRowKernels : public ::testing::TestWithParam<bool> {
+ protected:
+  void SetUp() override { mlas::NnForceBaselineIsa(GetParam()); }
+  void TearDown() override { mlas::NnForceBaselineIsa(false); }
+};
+
+TEST_P(NnRowKernels, MatchScalarLoops) {
+  for (int64_t n : {0, 1, 3, 4, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 1000, 4099}) {
+    const std::vector<float> x = RandomVector(static_cast<size_t>(n) + 1, static_cast<uint32_t>(n));
+    double s = 0, sq = 0, ab = 0, d2 = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      s += x[i];
+      sq += x[i] * x[i];
+      ab += std::fabs(x[i]);
+      d2 += (x[i] - 0.5) * (x[i] - 0.5);
+    }
+    const double tol = 1e-5 * (1 + n);
+    EXPECT_NEAR(mlas::RowSum(x.data(), n), s, tol) << n;
+    EXPECT_NEAR(mlas::RowSumSquares(x.data(), n), sq, tol) << n;
+    EXPECT_NEAR(mlas::RowSumAbs(x.data(), n), ab, tol) << n;
+    EXPECT_NEAR(mlas::RowSumSquaredDiff(x.data(), n, 0.5f), d2, tol) << n;
+    if (n > 0) {
+      EXPECT_EQ(mlas::RowMax(x.data(), n), *std::max_element(x.begin(), x.begin() + n)) << n;
+      EXPECT_EQ(mlas::RowMin(x.data(), n), *std::min_element(x.begin(), x.begin() + n)) << n;
+    }
+    const std::vector<float> g = RandomVector(static_cast<size_t>(n), 7), b = RandomVector(static_cast<size_t>(n), 8);
+    std::vector<float> y(static_cast<size_t>(n)), z(static_cast<size_t>(n));
+    for (int variant = 0; variant < 4; ++variant) {
+      const float* gp = (variant & 1) ? g.data() : nullptr;
+      const float* bp = (variant & 2) ? b.data() : nullptr;
+      mlas::RowNormalize(x.data(), n, 0.25f, 1.5f, gp, bp, y.data());
+      for (int64_t i = 0; i < n; ++i) {
+        const float want = (x[i] - 0.25f) * 1.5f * (gp ? gp[i] : 1.f) + (bp ? bp[i] : 0.f);
+        ASSERT_NEAR(y[i], want, 1e-5) << n << " variant " << variant;
+      }
+    }
+    mlas::RowAffine(x.data(), n, 2.f, -1.f, z.data());
+    for (int64_t i = 0; i < n; ++i) ASSERT_NEAR(z[i], x[i] * 2.f - 1.f, 1e-5);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(NnIsa, NnRowKernels, ::testing::Values(false, true),
+                         [](const ::testing::TestParamInfo<bool>& p) { return p.param ? "Baseline" : "Best"; });
+
+TEST(NnIm2col, ChunksConcatenateToTheWholeMatrix) {
+  // 2 channels, 5x6 image, 3x2 kernel, stride (2,1), dilation (1,2), pads (1,2).
+  const int64_t input[] = {5, 6}, kernel[] = {3, 2}, strides[] = {2, 1}, dil[] = {1, 2}, pads[] = {1, 2};
+  const int64_t output[] = {(5 + 2 - 3) / 2 + 1, (6 + 4 - 3) / 1 + 1};  // pads on both sides
+  mlas::WindowShape s{2, input, output, kernel, strides, dil, pads};
+  const std::vector<float> img = RandomVector(60, 1);
+  const int64_t rows = 2 * 6, cols = output[0] * output[1];
+  std::vector<float> whole(static_cast<size_t>(rows * cols));
+  ThreadPool pool(2);
+  mlas::Im2col(img.data(), 2, s, 0, cols, whole.data(), &pool);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t o = 0; o < cols; ++o) {
+      const int64_t c = r / 6, ki = (r % 6) / 2, kj = r % 2, oh = o / output[1], ow = o % output[1];
+      const int64_t ih = oh * 2 - 1 + ki, iw = ow - 2 + kj * 2;
+      const float want = (ih >= 0 && ih < 5 && iw >= 0 && iw < 6) ? img[c * 30 + ih * 6 + iw] : 0.f;
+      ASSERT_EQ(whole[r * cols + o], want) << r << "," << o;
+    }
+  // Any split into column ranges gives the same columns.
+  for (int64_t b : {1, 5, 7, 13}) {
+    std::vector<float> part(static_cast<size_t>(rows * (cols - b)));
+    mlas::Im2col(img.data(), 2, s, b, cols, part.data(), nullptr);
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t o = b; o < cols; ++o) ASSERT_EQ(part[r * (cols - b) + o - b], whole[r * cols + o]);
+  }
+  // Col2imAdd is the adjoint: <im2col(x), y> == <x, col2im(y)>.
+  const std::vector<float> y = RandomVector(static_cast<size_t>(rows * cols), 2);
+  std::vector<float> back(60, 0.f);
+  mlas::Col2imAdd(y.data(), 2, s, 0, cols, back.data(), &pool);
+  double lhs = 0, rhs = 0;
+  for (size_t i = 0; i < y.size(); ++i) lhs += static_cast<double>(whole[i]) * y[i];
+  for (size_t i = 0; i < img.size(); ++i) rhs += static_cast<double>(img[i]) * back[i];
+  EXPECT_NEAR(lhs, rhs, 1e-3);
+}
+
+}  // namespace
+}  // namespace onyx
