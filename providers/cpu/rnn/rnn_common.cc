@@ -5,7 +5,7 @@
 #include <cstring>
 
 #include "core/thread_pool.h"
-#include "mlas/gemm.h"
+#include "mlas/rnn_gemm.h"
 
 namespace onyx::rnn {
 
@@ -218,7 +218,11 @@ void ProjectInputs(const float* x, int64_t rows, int64_t input_size, const float
     if (bias) std::memcpy(gx + r * gh, bias, gh * sizeof(float));
     else std::fill(gx + r * gh, gx + (r + 1) * gh, 0.f);
   }
-  mlas::Sgemm(false, true, rows, gh, input_size, 1.f, x, input_size, w, input_size, 1.f, gx, gh, pool);
+  // W transposed once so the product streams contiguous rows of it (see RnnGemmAccumulate).
+  std::vector<float> wt(static_cast<size_t>(input_size * gh));
+  for (int64_t i = 0; i < gh; ++i)
+    for (int64_t j = 0; j < input_size; ++j) wt[j * gh + i] = w[i * input_size + j];
+  mlas::RnnGemmAccumulate(rows, gh, input_size, x, input_size, wt.data(), gh, gx, gh, pool);
 }
 
 }  // namespace onyx::rnn

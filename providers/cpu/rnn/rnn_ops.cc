@@ -5,7 +5,7 @@
 #include <cstring>
 
 #include "core/thread_pool.h"
-#include "mlas/gemm.h"
+#include "mlas/rnn_gemm.h"
 #include "rnn/rnn_common.h"
 
 namespace onyx::rnn {
@@ -24,6 +24,15 @@ DirectionWeights Weights(const RnnInputs& in, int64_t d, int64_t gates) {
   const int64_t GH = gates * in.hidden;
   return {in.W.data() + d * GH * in.input_size, in.R.data() + d * GH * in.hidden, in.B.data() + d * 2 * GH,
           in.B.data() + d * 2 * GH + GH};
+}
+
+// R of one direction ([rows, H]) transposed to [H, rows], so that each step's product
+// streams contiguous rows of it.
+std::vector<float> TransposeR(const float* r, int64_t rows, int64_t h) {
+  std::vector<float> t(static_cast<size_t>(rows * h));
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < h; ++j) t[j * rows + i] = r[i * h + j];
+  return t;
 }
 
 // Time step of iteration s for a direction.
@@ -63,11 +72,12 @@ class RnnKernel final : public OpKernel {
       const Activation& f = attrs_.activations[d];
       for (int64_t i = 0; i < H; ++i) bias[i] = w.Wb[i] + w.Rb[i];
       ProjectInputs(in.X.data(), S * Bn, in.input_size, w.W, H, bias.data(), gx.data(), pool);
+      const std::vector<float> rt = TransposeR(w.R, H, H);
       float* h = y_h.data() + d * Bn * H;
       for (int64_t s = 0; s < S; ++s) {
         const int64_t t = StepTime(s, S, reverse);
         std::memcpy(gates.data(), gx.data() + t * Bn * H, Bn * H * sizeof(float));
-        mlas::Sgemm(false, true, Bn, H, H, 1.f, h, H, w.R, H, 1.f, gates.data(), H, pool);
+        mlas::RnnGemmAccumulate(Bn, H, H, h, H, rt.data(), H, gates.data(), H, pool);
         ForRows(pool, Bn, H, [&](int64_t b) {
           if (t >= in.lens[b]) return;
           float* g = gates.data() + b * H;
@@ -107,13 +117,13 @@ class GruKernel final : public OpKernel {
       // With linear_before_reset the candidate's recurrent bias sits inside the reset product.
       for (int64_t i = 0; i < GH; ++i) bias[i] = w.Wb[i] + (linear_before_reset_ && i >= 2 * H ? 0.f : w.Rb[i]);
       ProjectInputs(in.X.data(), S * Bn, in.input_size, w.W, GH, bias.data(), gx.data(), pool);
-      const float* Rh = w.R + 2 * H * H;
+      const std::vector<float> rt = TransposeR(w.R, GH, H);
       const float* Rbh = w.Rb + 2 * H;
       float* h = y_h.data() + d * Bn * H;
       for (int64_t s = 0; s < S; ++s) {
         const int64_t t = StepTime(s, S, reverse);
         std::memcpy(gates.data(), gx.data() + t * Bn * GH, Bn * GH * sizeof(float));
-        mlas::Sgemm(false, true, Bn, 2 * H, H, 1.f, h, H, w.R, H, 1.f, gates.data(), GH, pool);
+        mlas::RnnGemmAccumulate(Bn, 2 * H, H, h, H, rt.data(), GH, gates.data(), GH, pool);
         ForRows(pool, Bn, H, [&](int64_t b) {
           if (t >= in.lens[b]) return;
           float* zr = gates.data() + b * GH;
@@ -126,8 +136,9 @@ class GruKernel final : public OpKernel {
           }
         });
         // rec = (r * h) Rh^T, or h Rh^T when the reset applies after the product.
-        mlas::Sgemm(false, true, Bn, H, H, 1.f, linear_before_reset_ ? h : rh.data(), H, Rh, H, 0.f, rec.data(), H,
-                    pool);
+        std::fill(rec.begin(), rec.end(), 0.f);
+        mlas::RnnGemmAccumulate(Bn, H, H, linear_before_reset_ ? h : rh.data(), H, rt.data() + 2 * H, GH, rec.data(), H,
+                                pool);
         ForRows(pool, Bn, H, [&](int64_t b) {
           if (t >= in.lens[b]) return;
           float* z = gates.data() + b * GH;
@@ -178,12 +189,13 @@ class LstmKernel final : public OpKernel {
       const float* P = in.has_peepholes ? in.P.data() + d * 3 * H : nullptr;
       for (int64_t i = 0; i < GH; ++i) bias[i] = w.Wb[i] + w.Rb[i];
       ProjectInputs(in.X.data(), S * Bn, in.input_size, w.W, GH, bias.data(), gx.data(), pool);
+      const std::vector<float> rt = TransposeR(w.R, GH, H);
       float* h = y_h.data() + d * Bn * H;
       float* c = y_c.data() + d * Bn * H;
       for (int64_t s = 0; s < S; ++s) {
         const int64_t t = StepTime(s, S, reverse);
         std::memcpy(gates.data(), gx.data() + t * Bn * GH, Bn * GH * sizeof(float));
-        mlas::Sgemm(false, true, Bn, GH, H, 1.f, h, H, w.R, H, 1.f, gates.data(), GH, pool);
+        mlas::RnnGemmAccumulate(Bn, GH, H, h, H, rt.data(), GH, gates.data(), GH, pool);
         ForRows(pool, Bn, H, [&](int64_t b) {
           if (t >= in.lens[b]) return;
           float* gi = gates.data() + b * GH;
