@@ -193,3 +193,14 @@ TEST(Lstm, InputForgetAndOptionalOutputs) {
   ExpectNear(out[2].tensor(), {c});
   ExpectNear(out[1].tensor(), {Sig(0.5f) * std::tanh(c)});
 }
+
+TEST(Rnn, DoubleInputsAndOldOpset) {
+  Tensor X = MakeTensor<double>(DataType::Double, {2, 1, 1}, {1, 2});
+  Tensor W = MakeTensor<double>(DataType::Double, {1, 1, 1}, {0.5});
+  Tensor R = MakeTensor<double>(DataType::Double, {1, 1, 1}, {0.25});
+  auto out = RunOp("RNN", {X, W, R}, 2, {{"hidden_size", IntAttr(1)}}, 7);
+  ASSERT_EQ(out[1].tensor().dtype(), DataType::Double);
+  const double h1 = std::tanh(0.5), h2 = std::tanh(1.0 + 0.25 * h1);
+  EXPECT_NEAR(out[0].tensor().data<double>()[0], h1, 1e-6);
+  EXPECT_NEAR(out[1].tensor().data<double>()[0], h2, 1e-6);
+}
