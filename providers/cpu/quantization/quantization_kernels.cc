@@ -1,8 +1,11 @@
 #include "cpu_kernels.h"
+#include "quantization/quantization_common.h"
 
 namespace onyx {
 
-// Filled in by the quantization family.
-void RegisterQuantizationKernels(KernelRegistry& r) {}
+void RegisterQuantizationKernels(KernelRegistry& r) {
+  quant::RegisterQuantizeLinearKernels(r);
+  quant::RegisterQLinearKernels(r);
+}
 
 }  // namespace onyx

@@ -1,8 +1,8 @@
 #include "cpu_kernels.h"
+#include "rnn/rnn_common.h"
 
 namespace onyx {
 
-// Filled in by the rnn family.
-void RegisterRnnKernels(KernelRegistry& r) {}
+void RegisterRnnKernels(KernelRegistry& r) { rnn::RegisterRnnOps(r); }
 
 }  // namespace onyx

@@ -1,0 +1,256 @@
+// RNN, GRU and LSTM (ai.onnx 1..22): forward, reverse and bidirectional, both layouts,
+// sequence_lens, initial states, peepholes, clip. Each direction projects the inputs of every
+// step with one GEMM, then runs the recurrence with one GEMM per step for the hidden state.
+#include <algorithm>
+#include <cstring>
+
+#include "core/thread_pool.h"
+#include "mlas/rnn_gemm.h"
+#include "rnn/rnn_common.h"
+
+namespace onyx::rnn {
+
+namespace {
+
+// Per-direction views into the stacked weights of direction d.
+struct DirectionWeights {
+  const float* W;
+  const float* R;
+  const float* Wb;
+  const float* Rb;
+};
+
+DirectionWeights Weights(const RnnInputs& in, int64_t d, int64_t gates) {
+  const int64_t GH = gates * in.hidden;
+  return {in.W.data() + d * GH * in.input_size, in.R.data() + d * GH * in.hidden, in.B.data() + d * 2 * GH,
+          in.B.data() + d * 2 * GH + GH};
+}
+
+// R of one direction ([rows, H]) transposed to [H, rows], so that each step's product
+// streams contiguous rows of it.
+std::vector<float> TransposeR(const float* r, int64_t rows, int64_t h) {
+  std::vector<float> t(static_cast<size_t>(rows * h));
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < h; ++j) t[j * rows + i] = r[i * h + j];
+  return t;
+}
+
+// Time step of iteration s for a direction.
+inline int64_t StepTime(int64_t s, int64_t seq, bool reverse) { return reverse ? seq - 1 - s : s; }
+
+inline void MaybeClip(float* x, int64_t n, float clip) {
+  if (clip > 0.f) mlas::ClipF32(x, n, clip);
+}
+
+// Row b of output Y ([seq, dirs, batch, H]) at time t for direction d.
+inline float* YRow(std::vector<float>& y, const RnnInputs& in, int64_t t, int64_t d, int64_t b) {
+  return y.data() + ((t * in.dirs + d) * in.batch + b) * in.hidden;
+}
+
+// Runs fn(b) over the batch rows, in parallel when the rows are heavy enough.
+template <typename Fn>
+void ForRows(ThreadPool* pool, int64_t batch, int64_t hidden, Fn&& fn) {
+  ParallelFor(pool, batch, static_cast<double>(hidden) * 40, [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; ++b) fn(b);
+  });
+}
+
+class RnnKernel final : public OpKernel {
+ public:
+  explicit RnnKernel(const KernelInfo& info) : attrs_(info, {"Tanh"}) {}
+
+  void Compute(KernelContext& ctx) const override {
+    RnnInputs in = ReadRnnInputs(ctx, attrs_, 1, false);
+    const int64_t S = in.seq, Bn = in.batch, H = in.hidden;
+    std::vector<float> y(static_cast<size_t>(ShapeSize({S, in.dirs, Bn, H})), 0.f);
+    std::vector<float> y_h(in.init_h);
+    std::vector<float> gx(static_cast<size_t>(S * Bn * H)), gates(static_cast<size_t>(Bn * H)), bias(H);
+    ThreadPool* pool = ctx.thread_pool();
+    for (int64_t d = 0; d < in.dirs; ++d) {
+      const bool reverse = d == 1 || !attrs_.forward;
+      const DirectionWeights w = Weights(in, d, 1);
+      const Activation& f = attrs_.activations[d];
+      for (int64_t i = 0; i < H; ++i) bias[i] = w.Wb[i] + w.Rb[i];
+      ProjectInputs(in.X.data(), S * Bn, in.input_size, w.W, H, bias.data(), gx.data(), pool);
+      const std::vector<float> rt = TransposeR(w.R, H, H);
+      float* h = y_h.data() + d * Bn * H;
+      for (int64_t s = 0; s < S; ++s) {
+        const int64_t t = StepTime(s, S, reverse);
+        std::memcpy(gates.data(), gx.data() + t * Bn * H, Bn * H * sizeof(float));
+        mlas::RnnGemmAccumulate(Bn, H, H, h, H, rt.data(), H, gates.data(), H, pool);
+        ForRows(pool, Bn, H, [&](int64_t b) {
+          if (t >= in.lens[b]) return;
+          float* g = gates.data() + b * H;
+          MaybeClip(g, H, attrs_.clip);
+          f.Apply(g, H);
+          std::memcpy(h + b * H, g, H * sizeof(float));
+          std::memcpy(YRow(y, in, t, d, b), g, H * sizeof(float));
+        });
+      }
+    }
+    WriteRnnOutputs(ctx, attrs_, in, y, y_h, nullptr);
+  }
+
+ private:
+  RnnAttributes attrs_;
+};
+
+// Gates stacked as z (update), r (reset), h (candidate).
+class GruKernel final : public OpKernel {
+ public:
+  explicit GruKernel(const KernelInfo& info)
+      : attrs_(info, {"Sigmoid", "Tanh"}), linear_before_reset_(info.GetInt("linear_before_reset", 0) != 0) {}
+
+  void Compute(KernelContext& ctx) const override {
+    RnnInputs in = ReadRnnInputs(ctx, attrs_, 3, false);
+    const int64_t S = in.seq, Bn = in.batch, H = in.hidden, GH = 3 * H;
+    std::vector<float> y(static_cast<size_t>(ShapeSize({S, in.dirs, Bn, H})), 0.f);
+    std::vector<float> y_h(in.init_h);
+    std::vector<float> gx(static_cast<size_t>(S * Bn * GH)), gates(static_cast<size_t>(Bn * GH));
+    std::vector<float> rec(static_cast<size_t>(Bn * H)), rh(static_cast<size_t>(Bn * H), 0.f), bias(GH);
+    ThreadPool* pool = ctx.thread_pool();
+    for (int64_t d = 0; d < in.dirs; ++d) {
+      const bool reverse = d == 1 || !attrs_.forward;
+      const DirectionWeights w = Weights(in, d, 3);
+      const Activation& f = attrs_.activations[2 * d];
+      const Activation& g = attrs_.activations[2 * d + 1];
+      // With linear_before_reset the candidate's recurrent bias sits inside the reset product.
+      for (int64_t i = 0; i < GH; ++i) bias[i] = w.Wb[i] + (linear_before_reset_ && i >= 2 * H ? 0.f : w.Rb[i]);
+      ProjectInputs(in.X.data(), S * Bn, in.input_size, w.W, GH, bias.data(), gx.data(), pool);
+      const std::vector<float> rt = TransposeR(w.R, GH, H);
+      const float* Rbh = w.Rb + 2 * H;
+      float* h = y_h.data() + d * Bn * H;
+      for (int64_t s = 0; s < S; ++s) {
+        const int64_t t = StepTime(s, S, reverse);
+        std::memcpy(gates.data(), gx.data() + t * Bn * GH, Bn * GH * sizeof(float));
+        mlas::RnnGemmAccumulate(Bn, 2 * H, H, h, H, rt.data(), GH, gates.data(), GH, pool);
+        ForRows(pool, Bn, H, [&](int64_t b) {
+          if (t >= in.lens[b]) return;
+          float* zr = gates.data() + b * GH;
+          MaybeClip(zr, 2 * H, attrs_.clip);
+          f.Apply(zr, 2 * H);
+          if (!linear_before_reset_) {
+            const float* r = zr + H;
+            const float* hp = h + b * H;
+            for (int64_t i = 0; i < H; ++i) rh[b * H + i] = r[i] * hp[i];
+          }
+        });
+        // rec = (r * h) Rh^T, or h Rh^T when the reset applies after the product.
+        std::fill(rec.begin(), rec.end(), 0.f);
+        mlas::RnnGemmAccumulate(Bn, H, H, linear_before_reset_ ? h : rh.data(), H, rt.data() + 2 * H, GH, rec.data(), H,
+                                pool);
+        ForRows(pool, Bn, H, [&](int64_t b) {
+          if (t >= in.lens[b]) return;
+          float* z = gates.data() + b * GH;
+          const float* r = z + H;
+          float* c = z + 2 * H;
+          const float* rc = rec.data() + b * H;
+          if (linear_before_reset_) {
+            for (int64_t i = 0; i < H; ++i) c[i] += r[i] * (rc[i] + Rbh[i]);
+          } else {
+            for (int64_t i = 0; i < H; ++i) c[i] += rc[i];
+          }
+          MaybeClip(c, H, attrs_.clip);
+          g.Apply(c, H);
+          float* hb = h + b * H;
+          for (int64_t i = 0; i < H; ++i) hb[i] = (1.f - z[i]) * c[i] + z[i] * hb[i];
+          std::memcpy(YRow(y, in, t, d, b), hb, H * sizeof(float));
+        });
+      }
+    }
+    WriteRnnOutputs(ctx, attrs_, in, y, y_h, nullptr);
+  }
+
+ private:
+  RnnAttributes attrs_;
+  bool linear_before_reset_;
+};
+
+// Gates stacked as i (input), o (output), f (forget), c (cell); peepholes as i, o, f.
+class LstmKernel final : public OpKernel {
+ public:
+  explicit LstmKernel(const KernelInfo& info)
+      : attrs_(info, {"Sigmoid", "Tanh", "Tanh"}), input_forget_(info.GetInt("input_forget", 0) != 0) {}
+
+  void Compute(KernelContext& ctx) const override {
+    RnnInputs in = ReadRnnInputs(ctx, attrs_, 4, true);
+    const int64_t S = in.seq, Bn = in.batch, H = in.hidden, GH = 4 * H;
+    std::vector<float> y(static_cast<size_t>(ShapeSize({S, in.dirs, Bn, H})), 0.f);
+    std::vector<float> y_h(in.init_h), y_c(in.init_c);
+    std::vector<float> gx(static_cast<size_t>(S * Bn * GH)), gates(static_cast<size_t>(Bn * GH)), bias(GH);
+    std::vector<float> act_c(static_cast<size_t>(Bn * H));
+    ThreadPool* pool = ctx.thread_pool();
+    for (int64_t d = 0; d < in.dirs; ++d) {
+      const bool reverse = d == 1 || !attrs_.forward;
+      const DirectionWeights w = Weights(in, d, 4);
+      const Activation& f = attrs_.activations[3 * d];
+      const Activation& g = attrs_.activations[3 * d + 1];
+      const Activation& hact = attrs_.activations[3 * d + 2];
+      const float* P = in.has_peepholes ? in.P.data() + d * 3 * H : nullptr;
+      for (int64_t i = 0; i < GH; ++i) bias[i] = w.Wb[i] + w.Rb[i];
+      ProjectInputs(in.X.data(), S * Bn, in.input_size, w.W, GH, bias.data(), gx.data(), pool);
+      const std::vector<float> rt = TransposeR(w.R, GH, H);
+      float* h = y_h.data() + d * Bn * H;
+      float* c = y_c.data() + d * Bn * H;
+      for (int64_t s = 0; s < S; ++s) {
+        const int64_t t = StepTime(s, S, reverse);
+        std::memcpy(gates.data(), gx.data() + t * Bn * GH, Bn * GH * sizeof(float));
+        mlas::RnnGemmAccumulate(Bn, GH, H, h, H, rt.data(), GH, gates.data(), GH, pool);
+        ForRows(pool, Bn, H, [&](int64_t b) {
+          if (t >= in.lens[b]) return;
+          float* gi = gates.data() + b * GH;
+          float* go = gi + H;
+          float* gf = gi + 2 * H;
+          float* gc = gi + 3 * H;
+          float* cb = c + b * H;
+          if (P) {
+            for (int64_t i = 0; i < H; ++i) {
+              gi[i] += P[i] * cb[i];
+              gf[i] += P[2 * H + i] * cb[i];
+            }
+          }
+          MaybeClip(gi, H, attrs_.clip);
+          f.Apply(gi, H);
+          if (input_forget_) {
+            for (int64_t i = 0; i < H; ++i) gf[i] = 1.f - gi[i];
+          } else {
+            MaybeClip(gf, H, attrs_.clip);
+            f.Apply(gf, H);
+          }
+          MaybeClip(gc, H, attrs_.clip);
+          g.Apply(gc, H);
+          for (int64_t i = 0; i < H; ++i) cb[i] = gf[i] * cb[i] + gi[i] * gc[i];
+          if (P)
+            for (int64_t i = 0; i < H; ++i) go[i] += P[H + i] * cb[i];
+          MaybeClip(go, H, attrs_.clip);
+          f.Apply(go, H);
+          float* ac = act_c.data() + b * H;
+          std::memcpy(ac, cb, H * sizeof(float));
+          hact.Apply(ac, H);
+          float* hb = h + b * H;
+          for (int64_t i = 0; i < H; ++i) hb[i] = go[i] * ac[i];
+          std::memcpy(YRow(y, in, t, d, b), hb, H * sizeof(float));
+        });
+      }
+    }
+    WriteRnnOutputs(ctx, attrs_, in, y, y_h, &y_c);
+  }
+
+ private:
+  RnnAttributes attrs_;
+  bool input_forget_;
+};
+
+void Reg(KernelRegistry& r, const char* op, KernelFactory f) {
+  r.Register({kCpuProvider, "", op, 1, INT64_MAX, {DataType::Float, DataType::Double, DataType::Float16}, std::move(f)});
+}
+
+}  // namespace
+
+void RegisterRnnOps(KernelRegistry& r) {
+  Reg(r, "RNN", MakeFactory<RnnKernel>());
+  Reg(r, "GRU", MakeFactory<GruKernel>());
+  Reg(r, "LSTM", MakeFactory<LstmKernel>());
+}
+
+}  // namespace onyx::rnn
