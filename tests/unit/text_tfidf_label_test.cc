@@ -38,6 +38,11 @@ TEST(TfIdfVectorizer, BatchesAndModes) {
   EXPECT_EQ(ToVector<float>(Run1("TfIdfVectorizer", {x1}, attrs, 9)), (std::vector<float>{0.5f, 0.25f, 2, 0, 4, 0, 6}));
   attrs["mode"] = StringAttr("TFIDF");
   EXPECT_EQ(ToVector<float>(Run1("TfIdfVectorizer", {x1}, attrs, 9)), (std::vector<float>{0.5f, 0.5f, 2, 0, 4, 0, 6}));
+  // The j-th weight belongs to the j-th pool n-gram, wherever ngram_indexes puts its column.
+  attrs["ngram_indexes"] = IntsAttr({6, 5, 4, 3, 2, 1, 0});
+  EXPECT_EQ(ToVector<float>(Run1("TfIdfVectorizer", {x1}, attrs, 9)), (std::vector<float>{6, 0, 4, 0, 2, 0.5f, 0.5f}));
+  attrs["weights"] = FloatsAttr({1, 2});
+  ExpectError([&] { Run1("TfIdfVectorizer", {x1}, attrs, 9); }, ErrorCode::InvalidGraph, "weights has 2 values");
 }
 
 TEST(TfIdfVectorizer, StringPoolAndEmptyInput) {
@@ -92,8 +97,10 @@ TEST(LabelEncoder, Opset1BothDirections) {
 
 TEST(LabelEncoder, Opset2Lists) {
   std::map<std::string, Attribute> attrs = {{"keys_floats", FloatsAttr({1.5f, NAN, -2})}, {"values_strings", StringsAttr({"x", "nan", "y"})}};
-  Tensor y = RunLabelEncoder(FloatTensor({4}, {-2, NAN, 0, 1.5f}), attrs, 2);
+  Tensor y = RunLabelEncoder(FloatTensor({4}, {-2, NAN, 0, 1.5f}), attrs, 4);
   EXPECT_EQ(ToVector<std::string>(y), (std::vector<std::string>{"y", "nan", "_Unused", "x"}));
+  y = RunLabelEncoder(FloatTensor({4}, {-2, NAN, 0, 1.5f}), attrs, 2);  // NaN keys match nothing before opset 4
+  EXPECT_EQ(ToVector<std::string>(y), (std::vector<std::string>{"y", "_Unused", "_Unused", "x"}));
   attrs = {{"keys_int64s", IntsAttr({3, 4})}, {"values_floats", FloatsAttr({0.5f, 1.5f})}};
   y = RunLabelEncoder(Int64Tensor({3}, {4, 5, 3}), attrs, 2);
   EXPECT_EQ(ToVector<float>(y)[0], 1.5f);

@@ -1,7 +1,7 @@
 // ai.onnx.ml LabelEncoder. Opset 1 maps strings to their index in classes_strings or back
 // (the direction follows the input type); opset 2 uses keys_*/values_* lists and opset 4 adds
 // the *_tensor forms. Every form is turned into one Mapping: key -> position in a values tensor,
-// plus a one-element default tensor. Float keys match NaN to NaN, as onnxruntime does.
+// plus a one-element default tensor.
 #include <cmath>
 #include <map>
 
@@ -54,6 +54,8 @@ struct Mapping {
   int64_t num_keys = 0;
 
   void SetKeys(const KernelInfo& info, const Tensor& keys) {
+    // Before opset 4 (and in onnxruntime) a NaN key never matches; from opset 4 NaN matches NaN.
+    const bool nan_matches_nan = info.opset() >= 4;
     key_type = keys.dtype();
     num_keys = keys.size();
     if (!(key_type == DataType::String || IsIntegral(key_type) || IsFloating(key_type)))
@@ -61,7 +63,7 @@ struct Mapping {
     for (int64_t i = keys.size() - 1; i >= 0; --i) {  // the first occurrence of a duplicate key wins
       if (key_type == DataType::String) string_keys[keys.data<std::string>()[i]] = i;
       else if (IsIntegral(key_type)) int_keys[IntAt(keys, i)] = i;
-      else float_keys[FloatAt(keys, i)] = i;
+      else if (nan_matches_nan || !std::isnan(FloatAt(keys, i))) float_keys[FloatAt(keys, i)] = i;
     }
   }
 };

@@ -2,6 +2,7 @@
 // (i+1)-grams start); the j-th pool n-gram counts into output column ngram_indexes[j]. Strings
 // are mapped to pool ids first so that both input kinds match n-grams as int64 keys. Unigrams do
 // not depend on the skip distance, so they are counted on the first (skip 0) pass only.
+// weights_ holds the weight of each output column.
 #include <algorithm>
 #include <map>
 #include <unordered_map>
@@ -31,7 +32,6 @@ class TfIdfVectorizerKernel : public OpKernel {
 
     const std::vector<int64_t> counts = info.GetInts("ngram_counts");
     const std::vector<int64_t> indexes = info.GetInts("ngram_indexes");
-    weights_ = info.GetFloats("weights");
     std::vector<int64_t> pool = info.GetInts("pool_int64s");
     const std::vector<std::string> strings = info.GetStrings("pool_strings");
     strings_ = info.HasAttribute("pool_strings");
@@ -47,8 +47,16 @@ class TfIdfVectorizerKernel : public OpKernel {
       if (idx < 0) throw info.MakeError(ErrorCode::InvalidGraph, "ngram_indexes must be non-negative, got " + std::to_string(idx));
       width_ = std::max(width_, idx + 1);
     }
-    if (!weights_.empty() && static_cast<int64_t>(weights_.size()) < width_)
-      throw info.MakeError(ErrorCode::InvalidGraph, "weights has " + std::to_string(weights_.size()) + " values for " + std::to_string(width_) + " output columns");
+    // weights follow the pool's n-gram order (as the spec and onnxruntime have it; the ONNX
+    // Python reference indexes them by output column instead).
+    const std::vector<float> weights = info.GetFloats("weights");
+    if (!weights.empty()) {
+      if (weights.size() < indexes.size())
+        throw info.MakeError(ErrorCode::InvalidGraph, "weights has " + std::to_string(weights.size()) + " values for " +
+                                                          std::to_string(indexes.size()) + " n-grams");
+      weights_.assign(static_cast<size_t>(width_), 1.0f);
+      for (size_t j = 0; j < indexes.size(); ++j) weights_[indexes[j]] = weights[j];
+    }
 
     size_t ngram_number = 0;
     for (size_t level = 0; level < counts.size(); ++level) {
