@@ -1,8 +1,13 @@
 #include "cpu_kernels.h"
+#include "sequence/sequence_common.h"
 
 namespace onyx {
 
-// Filled in by the sequence family.
-void RegisterSequenceKernels(KernelRegistry& r) {}
+void RegisterSequenceKernels(KernelRegistry& r) {
+  sequence::RegisterBasicSequenceKernels(r);
+  sequence::RegisterOptionalKernels(r);
+  sequence::RegisterSplitConcatSequenceKernels(r);
+  sequence::RegisterSequenceMapKernel(r);
+}
 
 }  // namespace onyx

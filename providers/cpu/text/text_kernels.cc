@@ -1,8 +1,13 @@
 #include "cpu_kernels.h"
+#include "text/text_common.h"
 
 namespace onyx {
 
-// Filled in by the text family.
-void RegisterTextKernels(KernelRegistry& r) {}
+void RegisterTextKernels(KernelRegistry& r) {
+  text::RegisterStringKernels(r);
+  text::RegisterRegexKernels(r);
+  text::RegisterTfIdfKernels(r);
+  text::RegisterLabelEncoderKernels(r);
+}
 
 }  // namespace onyx
