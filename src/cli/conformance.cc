@@ -126,7 +126,11 @@ Value LoadDataFile(const fs::path& p, const ValueInfo* vi) {
   std::string bytes = ReadFileBytes(p.string());
   if (vi && vi->kind == ValueInfo::Kind::Sequence) return LoadValueProto(bytes.data(), bytes.size(), true, false);
   if (vi && vi->kind == ValueInfo::Kind::Optional) return LoadValueProto(bytes.data(), bytes.size(), false, true);
-  return Value(LoadTensorProto(bytes.data(), bytes.size()));
+  Tensor t = LoadTensorProto(bytes.data(), bytes.size());
+  // Older test data (ONNX <= 1.12) stores bfloat16 values as uint16 tensors: same bits.
+  if (vi && vi->dtype == DataType::BFloat16 && t.dtype() == DataType::UInt16)
+    t = Tensor::Copy(DataType::BFloat16, t.shape(), t.raw_data());
+  return Value(t);
 }
 
 std::vector<fs::path> SortedFiles(const fs::path& dir, const std::string& prefix) {

@@ -72,6 +72,9 @@ TEST(MathCast, Strings) {
   EXPECT_EQ(ToVector<std::string>(Cast(FloatTensor({4}, {1.5f, -0.25f, NAN, -INFINITY}), DataType::String)),
             (std::vector<std::string>{"1.5", "-0.25", "NaN", "-INF"}));
   EXPECT_EQ(ToVector<std::string>(Cast(Int64Tensor({2}, {-12, 7}), DataType::String)), (std::vector<std::string>{"-12", "7"}));
+  // Shortest text that reads back to the same float, as numpy and the ONNX test data write it.
+  EXPECT_EQ(ToVector<std::string>(Cast(FloatTensor({3}, {0.6048455f, 0.039187793f, 1e-5f}), DataType::String)),
+            (std::vector<std::string>{"0.6048455", "0.039187793", "1e-05"}));
   EXPECT_EQ(ToVector<std::string>(Cast(s, DataType::String)), ToVector<std::string>(s));
 }
 

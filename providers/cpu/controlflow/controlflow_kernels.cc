@@ -171,17 +171,20 @@ Tensor MoveAxis0(const Tensor& t, int64_t axis) {
   return out;
 }
 
+// Scan. Opset 9+ scans along chosen axes; opset 8 has a leading batch axis on every state and
+// scan input (and an optional sequence_lens input), handled by running the opset-9 loop per
+// batch item.
 class ScanKernel : public OpKernel {
  public:
-  explicit ScanKernel(const KernelInfo& info) {
+  explicit ScanKernel(const KernelInfo& info) : batched_(info.opset() < 9) {
     const Graph* g = info.GetGraph("body");
     if (!g) throw info.MakeError(ErrorCode::InvalidGraph, "required graph attribute 'body' is missing");
     body_ = info.CompileSubgraph(*g);
     num_scan_in_ = info.RequireInt("num_scan_inputs");
-    num_state_ = static_cast<int64_t>(info.num_inputs()) - num_scan_in_;
+    num_state_ = static_cast<int64_t>(info.num_inputs()) - num_scan_in_ - (batched_ ? 1 : 0);
     num_scan_out_ = static_cast<int64_t>(info.num_outputs()) - num_state_;
     if (num_state_ < 0 || num_scan_out_ < 0) throw info.MakeError(ErrorCode::InvalidGraph, "inconsistent numbers of scan inputs and outputs");
-    in_dirs_ = info.GetInts("scan_input_directions", std::vector<int64_t>(num_scan_in_, 0));
+    in_dirs_ = info.GetInts(batched_ ? "directions" : "scan_input_directions", std::vector<int64_t>(num_scan_in_, 0));
     out_dirs_ = info.GetInts("scan_output_directions", std::vector<int64_t>(num_scan_out_, 0));
     in_axes_ = info.GetInts("scan_input_axes", std::vector<int64_t>(num_scan_in_, 0));
     out_axes_ = info.GetInts("scan_output_axes", std::vector<int64_t>(num_scan_out_, 0));
@@ -191,12 +194,54 @@ class ScanKernel : public OpKernel {
   }
 
   void Compute(KernelContext& ctx) const override {
-    std::vector<Value> state;
-    for (int64_t i = 0; i < num_state_; ++i) state.push_back(ctx.Input(i));
+    if (!batched_) {
+      std::vector<Value> state;
+      std::vector<Tensor> scan_in;
+      for (int64_t i = 0; i < num_state_; ++i) state.push_back(ctx.Input(i));
+      for (int64_t j = 0; j < num_scan_in_; ++j) scan_in.push_back(ctx.Input(num_state_ + j));
+      std::vector<Tensor> scan_out = Loop(ctx, state, scan_in);
+      for (int64_t i = 0; i < num_state_; ++i) ctx.SetOutput(i, state[i]);
+      for (int64_t k = 0; k < num_scan_out_; ++k)
+        if (ctx.has_output(num_state_ + k)) ctx.SetOutput(num_state_ + k, scan_out[k]);
+      return;
+    }
+    const int64_t first = 1;  // input 0 is sequence_lens
+    if (num_state_ + num_scan_in_ == 0) throw ctx.MakeError(ErrorCode::InvalidGraph, "Scan has no inputs");
+    const Tensor& any = ctx.Input(first);
+    const int64_t batch = any.rank() ? any.dim(0) : 0;
+    if (const Tensor* lens = ctx.OptionalInput(0)) {
+      std::vector<int64_t> l = ReadInt64s(*lens, ctx);
+      for (int64_t j = 0; j < num_scan_in_; ++j) {
+        const Tensor& t = ctx.Input(first + num_state_ + j);
+        for (int64_t v : l)
+          if (t.rank() < 2 || v != t.dim(1))
+            throw ctx.MakeError(ErrorCode::NotImplemented, "Scan-8 with sequence_lens shorter than the sequence is not supported");
+      }
+    }
+    std::vector<std::vector<Tensor>> states(num_state_), scans(num_scan_out_);
+    for (int64_t b = 0; b < batch; ++b) {
+      std::vector<Value> state;
+      std::vector<Tensor> scan_in;
+      for (int64_t i = 0; i < num_state_; ++i) state.push_back(SliceAxis(ctx.Input(first + i), 0, b));
+      for (int64_t j = 0; j < num_scan_in_; ++j) scan_in.push_back(SliceAxis(ctx.Input(first + num_state_ + j), 0, b));
+      std::vector<Tensor> scan_out = Loop(ctx, state, scan_in);
+      for (int64_t i = 0; i < num_state_; ++i) states[i].push_back(state[i].tensor());
+      for (int64_t k = 0; k < num_scan_out_; ++k) scans[k].push_back(scan_out[k]);
+    }
+    if (batch == 0) throw ctx.MakeError(ErrorCode::NotImplemented, "Scan-8 over an empty batch");
+    for (int64_t i = 0; i < num_state_; ++i) ctx.SetOutput(i, Stack(states[i], ctx, states[i][0].dtype(), states[i][0].shape()));
+    for (int64_t k = 0; k < num_scan_out_; ++k)
+      if (ctx.has_output(num_state_ + k)) ctx.SetOutput(num_state_ + k, Stack(scans[k], ctx, scans[k][0].dtype(), scans[k][0].shape()));
+  }
+
+ private:
+  // Runs the body over the scan inputs; updates `state` to the final state and returns the
+  // stacked scan outputs.
+  std::vector<Tensor> Loop(KernelContext& ctx, std::vector<Value>& state, const std::vector<Tensor>& scan_in) const {
     int64_t steps = -1;
     std::vector<int64_t> axes(num_scan_in_);
     for (int64_t j = 0; j < num_scan_in_; ++j) {
-      const Tensor& t = ctx.Input(num_state_ + j);
+      const Tensor& t = scan_in[j];
       axes[j] = NormalizeAxis(in_axes_[j], static_cast<int64_t>(t.rank()), ctx);
       int64_t len = t.dim(axes[j]);
       if (steps >= 0 && len != steps)
@@ -207,27 +252,24 @@ class ScanKernel : public OpKernel {
     std::vector<std::vector<Tensor>> outs(num_scan_out_);
     for (int64_t s = 0; s < steps; ++s) {
       std::vector<Value> inputs = state;
-      for (int64_t j = 0; j < num_scan_in_; ++j) {
-        const Tensor& t = ctx.Input(num_state_ + j);
-        inputs.push_back(SliceAxis(t, axes[j], in_dirs_[j] ? steps - 1 - s : s));
-      }
+      for (int64_t j = 0; j < num_scan_in_; ++j) inputs.push_back(SliceAxis(scan_in[j], axes[j], in_dirs_[j] ? steps - 1 - s : s));
       std::vector<Value> res = body_->Run(ctx, inputs);
       for (int64_t i = 0; i < num_state_; ++i) state[i] = res.at(i);
       for (int64_t k = 0; k < num_scan_out_; ++k) outs[k].push_back(res.at(num_state_ + k).tensor());
     }
-    for (int64_t i = 0; i < num_state_; ++i) ctx.SetOutput(i, state[i]);
+    std::vector<Tensor> result;
     for (int64_t k = 0; k < num_scan_out_; ++k) {
-      if (!ctx.has_output(num_state_ + k)) continue;
       if (outs[k].empty()) throw ctx.MakeError(ErrorCode::NotImplemented, "scan over zero steps");
       if (out_dirs_[k]) std::reverse(outs[k].begin(), outs[k].end());
       Tensor stacked = Stack(outs[k], ctx, outs[k][0].dtype(), outs[k][0].shape());
       int64_t axis = NormalizeAxis(out_axes_[k], static_cast<int64_t>(stacked.rank()), ctx);
-      ctx.SetOutput(num_state_ + k, MoveAxis0(stacked, axis));
+      result.push_back(MoveAxis0(stacked, axis));
     }
+    return result;
   }
 
- private:
   std::shared_ptr<Subgraph> body_;
+  bool batched_;
   int64_t num_scan_in_ = 0, num_state_ = 0, num_scan_out_ = 0;
   std::vector<int64_t> in_dirs_, out_dirs_, in_axes_, out_axes_;
 };
@@ -237,7 +279,7 @@ class ScanKernel : public OpKernel {
 void RegisterControlFlowKernels(KernelRegistry& r) {
   r.Register({kCpuProvider, "", "If", 1, INT64_MAX, {DataType::Bool}, MakeFactory<IfKernel>()});
   r.Register({kCpuProvider, "", "Loop", 1, INT64_MAX, {DataType::Int64, DataType::Bool}, MakeFactory<LoopKernel>()});
-  r.Register({kCpuProvider, "", "Scan", 9, INT64_MAX, AllNumericTypes(), MakeFactory<ScanKernel>()});
+  r.Register({kCpuProvider, "", "Scan", 8, INT64_MAX, AllNumericTypes(), MakeFactory<ScanKernel>()});
 }
 
 }  // namespace onyx

@@ -1,4 +1,5 @@
 // Cast and CastLike between all numeric types, bool, float16/bfloat16 and string.
+#include <charconv>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -12,8 +13,9 @@ namespace onyx::math {
 
 namespace {
 
-// Numbers to text as onnxruntime writes them: integers in full, floats with 8 significant
-// digits (numpy's default), and NaN / INF / -INF.
+// Numbers to text: integers in full, floats in the shortest form that reads back to the same
+// value in their own precision (as numpy's str() and the ONNX test data write them), and
+// NaN / INF / -INF.
 template <typename S>
 std::string ToText(const S& s) {
   if constexpr (std::is_same_v<S, bool>) {
@@ -25,8 +27,10 @@ std::string ToText(const S& s) {
     if (std::isnan(v)) return "NaN";
     if (std::isinf(v)) return v < 0 ? "-INF" : "INF";
     char buf[64];
-    std::snprintf(buf, sizeof buf, "%.8g", v);
-    return buf;
+    std::to_chars_result r;
+    if constexpr (std::is_same_v<S, double>) r = std::to_chars(buf, buf + sizeof buf, v);
+    else r = std::to_chars(buf, buf + sizeof buf, static_cast<float>(v));
+    return std::string(buf, r.ptr);
   }
 }
 
