@@ -65,6 +65,20 @@ void DispatchArithmetic(DataType dt, const KernelContext& ctx, Fn&& fn) {
   }
 }
 
+// Calls fn(TypeTag<T>{}) for the floating element types (float, double, float16, bfloat16).
+template <typename Fn>
+void DispatchFloating(DataType dt, const KernelContext& ctx, Fn&& fn) {
+  switch (dt) {
+    case DataType::Float: fn(TypeTag<float>{}); return;
+    case DataType::Double: fn(TypeTag<double>{}); return;
+    case DataType::Float16: fn(TypeTag<Half>{}); return;
+    case DataType::BFloat16: fn(TypeTag<BFloat16>{}); return;
+    default:
+      throw ctx.MakeError(ErrorCode::NotImplemented,
+                          std::string("expected a float, double, float16 or bfloat16 tensor, got ") + DataTypeName(dt));
+  }
+}
+
 // Maps a possibly negative axis into [0, rank); throws InvalidArgument naming the node.
 inline int64_t NormalizeAxis(int64_t axis, int64_t rank, const KernelContext& ctx) {
   if (axis < -rank || axis >= (rank == 0 ? 1 : rank))

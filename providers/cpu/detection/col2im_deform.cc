@@ -66,7 +66,7 @@ class Col2ImKernel final : public OpKernel {
     Tensor& y = ctx.Output(0, x.dtype(), out_shape);
     if (y.size() == 0 || x.size() == 0) return;
     const int64_t plane = ShapeSize(image);
-    detection::DispatchFloat(x.dtype(), ctx, [&](auto tag) {
+    DispatchFloating(x.dtype(), ctx, [&](auto tag) {
       using T = typename decltype(tag)::type;
       ParallelFor(ctx.thread_pool(), n * c, static_cast<double>(kernel_size * num_blocks * 2), [&](int64_t begin, int64_t end) {
         std::vector<int64_t> k(r), bpos(r);
@@ -161,7 +161,7 @@ class DeformConvKernel final : public OpKernel {
     Tensor& y = ctx.Output(0, x.dtype(), {n, oc, oh, ow});
     if (y.size() == 0) return;
     const int64_t cg = c / group_, ocg = oc / group_, cpo = c / offset_group_, spatial = oh * ow;
-    detection::DispatchFloat(x.dtype(), ctx, [&](auto tag) {
+    DispatchFloating(x.dtype(), ctx, [&](auto tag) {
       using T = typename decltype(tag)::type;
       using A = AccOf<T>;
       auto to_acc = [](const Tensor& t) {

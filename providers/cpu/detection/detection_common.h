@@ -19,19 +19,6 @@ inline T StoreF(float v) {
   else return static_cast<T>(v);
 }
 
-// Calls fn(TypeTag<T>{}) for float, double, float16 and bfloat16.
-template <typename Fn>
-void DispatchFloat(DataType dt, const KernelContext& ctx, Fn&& fn) {
-  switch (dt) {
-    case DataType::Float: fn(TypeTag<float>{}); return;
-    case DataType::Double: fn(TypeTag<double>{}); return;
-    case DataType::Float16: fn(TypeTag<Half>{}); return;
-    case DataType::BFloat16: fn(TypeTag<BFloat16>{}); return;
-    default:
-      throw ctx.MakeError(ErrorCode::NotImplemented,
-                          std::string("expected a float, double, float16 or bfloat16 tensor, got ") + DataTypeName(dt));
-  }
-}
 
 // Accumulator type: double stays double, everything else computes in float.
 template <typename T>

@@ -88,11 +88,11 @@ class GridSampleKernel final : public OpKernel {
     const int64_t points = y.size() / (n * c);
     // Grid values as double, whatever their float type.
     std::vector<double> g(static_cast<size_t>(grid.size()));
-    detection::DispatchFloat(grid.dtype(), ctx, [&](auto tag) {
+    DispatchFloating(grid.dtype(), ctx, [&](auto tag) {
       using G = typename decltype(tag)::type;
       for (int64_t i = 0; i < grid.size(); ++i) g[i] = Load(grid.data<G>()[i]);
     });
-    detection::DispatchFloat(x.dtype(), ctx, [&](auto tag) {
+    DispatchFloating(x.dtype(), ctx, [&](auto tag) {
       using T = typename decltype(tag)::type;
       const T* xd = x.data<T>();
       T* yd = y.data<T>();
@@ -227,7 +227,7 @@ class AffineGridKernel final : public OpKernel {
       }
     }
     const int64_t points = y.size() / (n * r);
-    detection::DispatchFloat(theta.dtype(), ctx, [&](auto tag) {
+    DispatchFloating(theta.dtype(), ctx, [&](auto tag) {
       using T = typename decltype(tag)::type;
       T* yd = y.data<T>();
       for (int64_t b = 0; b < n; ++b) {

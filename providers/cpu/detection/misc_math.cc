@@ -58,7 +58,7 @@ class LpNormalizationKernel final : public OpKernel {
     for (int64_t i = 0; i < axis; ++i) outer *= x.dim(i);
     for (int64_t i = axis + 1; i < rank; ++i) inner *= x.dim(i);
     const int64_t n = x.dim(axis);
-    detection::DispatchFloat(x.dtype(), ctx, [&](auto tag) {
+    DispatchFloating(x.dtype(), ctx, [&](auto tag) {
       using T = typename decltype(tag)::type;
       using A = AccOf<T>;
       const T* src = x.data<T>();
@@ -96,7 +96,7 @@ class DetKernel final : public OpKernel {
     Tensor& y = ctx.Output(0, x.dtype(), out_shape);
     const int64_t m = x.dim(rank - 1), count = y.size();
     if (count == 0) return;
-    detection::DispatchFloat(x.dtype(), ctx, [&](auto tag) {
+    DispatchFloating(x.dtype(), ctx, [&](auto tag) {
       using T = typename decltype(tag)::type;
       ParallelFor(ctx.thread_pool(), count, static_cast<double>(m * m * m), [&](int64_t begin, int64_t end) {
         std::vector<double> a(static_cast<size_t>(m * m));
@@ -220,7 +220,7 @@ class SwishKernel final : public OpKernel {
   void Compute(KernelContext& ctx) const override {
     const Tensor& x = ctx.Input(0);
     Tensor& y = ctx.Output(0, x.dtype(), x.shape());
-    detection::DispatchFloat(x.dtype(), ctx, [&](auto tag) {
+    DispatchFloating(x.dtype(), ctx, [&](auto tag) {
       using T = typename decltype(tag)::type;
       using A = AccOf<T>;
       const T* src = x.data<T>();

@@ -60,7 +60,7 @@ class RoiAlignKernel final : public OpKernel {
     Tensor& y = ctx.Output(0, x.dtype(), {num_rois, channels, out_h_, out_w_});
     if (y.size() == 0) return;
     if (height == 0 || width == 0) return;
-    detection::DispatchFloat(x.dtype(), ctx, [&](auto tag) {
+    DispatchFloating(x.dtype(), ctx, [&](auto tag) {
       using T = typename decltype(tag)::type;
       const T* xd = x.data<T>();
       const T* rd = rois.data<T>();

@@ -73,7 +73,7 @@ class DftKernel final : public OpKernel {
     const int64_t used = std::min(in_len, irfft ? n / 2 + 1 : n);
     const double scale = inverse_ ? 1.0 / static_cast<double>(n) : 1.0;
 
-    signal::DispatchFloating(x.dtype(), ctx, [&](auto tag) {
+    DispatchFloating(x.dtype(), ctx, [&](auto tag) {
       using T = typename decltype(tag)::type;
       const T* src = x.data<T>();
       T* dst = y.data<T>();
@@ -143,7 +143,7 @@ class StftKernel final : public OpKernel {
     Tensor& y = ctx.Output(0, x.dtype(), {batch, frames, bins, 2});
     if (y.size() == 0) return;
     const mlas::FftPlan plan(frame_length);
-    signal::DispatchFloating(x.dtype(), ctx, [&](auto tag) {
+    DispatchFloating(x.dtype(), ctx, [&](auto tag) {
       using T = typename decltype(tag)::type;
       std::vector<double> w(static_cast<size_t>(frame_length), 1.0);
       if (window)

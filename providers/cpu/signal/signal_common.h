@@ -20,19 +20,6 @@ inline T FromDouble(double v) {
   else return static_cast<T>(v);
 }
 
-// Calls fn(TypeTag<T>{}) for the floating element types (float, double, float16, bfloat16).
-template <typename Fn>
-void DispatchFloating(DataType dt, const KernelContext& ctx, Fn&& fn) {
-  switch (dt) {
-    case DataType::Float: fn(TypeTag<float>{}); return;
-    case DataType::Double: fn(TypeTag<double>{}); return;
-    case DataType::Float16: fn(TypeTag<Half>{}); return;
-    case DataType::BFloat16: fn(TypeTag<BFloat16>{}); return;
-    default:
-      throw ctx.MakeError(ErrorCode::NotImplemented,
-                          std::string("expected a float, double, float16 or bfloat16 tensor, got ") + DataTypeName(dt));
-  }
-}
 
 // A one-element int32/int64 tensor (rank 0 or [1]) as int64.
 inline int64_t ReadIntScalar(const Tensor& t, const KernelContext& ctx, const char* what) {
