@@ -139,3 +139,25 @@ TEST(MathCastTypes, LoaderUnpacksSubByteTypes) {
   EXPECT_TRUE(IsKnownDataType(26));
   EXPECT_FALSE(IsKnownDataType(27));
 }
+
+TEST(MathCastTypes, WriterPacksSubByteTypesBack) {
+  for (DataType dt : {DataType::Int2, DataType::UInt2, DataType::Int4, DataType::UInt4, DataType::Float4E2M1}) {
+    Tensor t(dt, {7});
+    const bool sign = dt == DataType::Int2 || dt == DataType::Int4;
+    const int bits = PackedBits(dt);
+    for (int i = 0; i < 7; ++i) {
+      int v = i % (1 << bits);
+      if (sign && v >= (1 << (bits - 1))) v -= 1 << bits;
+      t.data<int8_t>()[i] = static_cast<int8_t>(v);
+    }
+    const std::string bytes = SerializeTensor("t", t);
+    Tensor back = LoadTensorProto(bytes.data(), bytes.size());
+    EXPECT_EQ(back.dtype(), dt);
+    EXPECT_EQ(Ints(back), Ints(t)) << DataTypeName(dt);
+  }
+  // The packed form is what onnx writes: INT2 [1,-2,0,-1,1] -> 0xc9 0x01.
+  Tensor i2(DataType::Int2, {5});
+  const int8_t vals[5] = {1, -2, 0, -1, 1};
+  for (int i = 0; i < 5; ++i) i2.data<int8_t>()[i] = vals[i];
+  EXPECT_NE(SerializeTensor("", i2).find(std::string("\x4a\x02\xc9\x01", 4)), std::string::npos);
+}
