@@ -30,13 +30,20 @@ enum class DataType : int32_t {
   Float8E5M2FNUZ = 20,
   UInt4 = 21,
   Int4 = 22,
+  Float4E2M1 = 23,
+  Float8E8M0 = 24,
+  UInt2 = 25,
+  Int2 = 26,
 };
 
 // Bytes per element; 0 for String (stored as std::string objects) and unknown types.
-// Int4/UInt4 report 1: onyx stores them unpacked, one element per byte.
+// Sub-byte types (Int4/UInt4/Int2/UInt2/Float4E2M1) report 1: onyx stores them unpacked, one
+// element per byte (signed ones sign-extended; Float4E2M1 as its 4-bit code).
 size_t DataTypeSize(DataType t);
 // "float", "int64", "float16"... the ONNX spelling used inside "tensor(...)".
 const char* DataTypeName(DataType t);
 bool IsKnownDataType(int32_t code);
+// Bits per element in the ONNX serialized (packed) form: 2 or 4 for sub-byte types, else 0.
+int PackedBits(DataType t);
 
 }  // namespace onyx

@@ -42,6 +42,11 @@ double ElementAsDouble(const Tensor& t, int64_t i) {
     case DataType::UInt16: return t.data<uint16_t>()[i];
     case DataType::UInt32: return t.data<uint32_t>()[i];
     case DataType::UInt64: return static_cast<double>(t.data<uint64_t>()[i]);
+    // One byte per element: sub-byte integers by value, 8/4-bit floats by their code.
+    case DataType::Int4: case DataType::Int2: return t.data<int8_t>()[i];
+    case DataType::UInt4: case DataType::UInt2: case DataType::Float4E2M1: case DataType::Float8E8M0:
+    case DataType::Float8E4M3FN: case DataType::Float8E4M3FNUZ: case DataType::Float8E5M2:
+    case DataType::Float8E5M2FNUZ: return t.data<uint8_t>()[i];
     default: return 0;
   }
 }

@@ -31,7 +31,8 @@ size_t DataTypeSize(DataType t) {
     case DataType::Float16: case DataType::BFloat16: case DataType::Int16: case DataType::UInt16: return 2;
     case DataType::UInt8: case DataType::Int8: case DataType::Bool: case DataType::Float8E4M3FN:
     case DataType::Float8E4M3FNUZ: case DataType::Float8E5M2: case DataType::Float8E5M2FNUZ:
-    case DataType::UInt4: case DataType::Int4: return 1;
+    case DataType::UInt4: case DataType::Int4: case DataType::Float4E2M1: case DataType::Float8E8M0:
+    case DataType::UInt2: case DataType::Int2: return 1;
     default: return 0;
   }
 }
@@ -60,11 +61,23 @@ const char* DataTypeName(DataType t) {
     case DataType::Float8E5M2FNUZ: return "float8e5m2fnuz";
     case DataType::UInt4: return "uint4";
     case DataType::Int4: return "int4";
+    case DataType::Float4E2M1: return "float4e2m1";
+    case DataType::Float8E8M0: return "float8e8m0";
+    case DataType::UInt2: return "uint2";
+    case DataType::Int2: return "int2";
     default: return "undefined";
   }
 }
 
-bool IsKnownDataType(int32_t code) { return code >= 1 && code <= 22; }
+bool IsKnownDataType(int32_t code) { return code >= 1 && code <= 26; }
+
+int PackedBits(DataType t) {
+  switch (t) {
+    case DataType::UInt4: case DataType::Int4: case DataType::Float4E2M1: return 4;
+    case DataType::UInt2: case DataType::Int2: return 2;
+    default: return 0;
+  }
+}
 
 int64_t ShapeSize(const std::vector<int64_t>& shape) {
   int64_t n = 1;

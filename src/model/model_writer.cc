@@ -20,9 +20,12 @@ Writer TensorProtoOf(const std::string& name, const Tensor& t) {
   if (!name.empty()) p.Bytes(8, name);
   if (t.dtype() == DataType::String) {
     for (int64_t i = 0; i < t.size(); ++i) p.Bytes(6, t.data<std::string>()[i]);
-  } else if (t.dtype() == DataType::Int4 || t.dtype() == DataType::UInt4) {
-    std::string packed(static_cast<size_t>((t.size() + 1) / 2), '\0');
-    for (int64_t i = 0; i < t.size(); ++i) packed[i / 2] |= static_cast<char>((t.data<uint8_t>()[i] & 0xf) << ((i & 1) * 4));
+  } else if (const int bits = PackedBits(t.dtype())) {
+    const int64_t per = 8 / bits;
+    const unsigned mask = (1u << bits) - 1;
+    std::string packed(static_cast<size_t>((t.size() + per - 1) / per), '\0');
+    for (int64_t i = 0; i < t.size(); ++i)
+      packed[static_cast<size_t>(i / per)] |= static_cast<char>((t.data<uint8_t>()[i] & mask) << ((i % per) * bits));
     p.Bytes(9, packed);
   } else {
     p.Bytes(9, t.raw_data(), t.nbytes());

@@ -146,18 +146,32 @@ Tensor ParseTensor(proto::Reader r, const std::string& model_dir) {
     if (d < 0) throw Error(ErrorCode::InvalidGraph, "tensor '" + name + "' has negative dimension in " + ShapeToString(dims));
   const int64_t count = ShapeSize(dims);
   // Refuse sizes the payload cannot back before allocating anything.
-  const bool packed4 = dtype == DataType::Int4 || dtype == DataType::UInt4;
+  // Sub-byte types pack 8/bits elements per byte (or per int32_data entry), low bits first.
+  const int bits = PackedBits(dtype);
+  const bool packed4 = bits != 0;
+  const int64_t per_byte = bits ? 8 / bits : 1;
+  const size_t packed_len = bits ? static_cast<size_t>((count + per_byte - 1) / per_byte) : 0;
+  const bool sign_ext = dtype == DataType::Int4 || dtype == DataType::Int2;
+  auto unpack = [&](Tensor& t, auto&& word) {
+    auto* d = t.data<uint8_t>();
+    const uint32_t mask = (1u << bits) - 1;
+    for (int64_t i = 0; i < count; ++i) {
+      uint32_t v = (static_cast<uint8_t>(word(i / per_byte)) >> ((i % per_byte) * bits)) & mask;
+      if (sign_ext && (v >> (bits - 1))) v |= ~mask;
+      d[i] = static_cast<uint8_t>(v);
+    }
+  };
   const size_t es = DataTypeSize(dtype);
   std::string ext_bytes;
   if (external) {
     if (dtype == DataType::String) throw Error(ErrorCode::InvalidGraph, "string tensor '" + name + "' cannot use external data");
-    size_t need = packed4 ? static_cast<size_t>((count + 1) / 2) : static_cast<size_t>(count) * es;
+    size_t need = packed4 ? packed_len : static_cast<size_t>(count) * es;
     ext_bytes = ReadExternal(ext, model_dir, name, need);
     raw = ext_bytes;
     has_raw = true;
   }
   if (has_raw && dtype != DataType::String) {
-    size_t need = packed4 ? static_cast<size_t>((count + 1) / 2) : static_cast<size_t>(count) * es;
+    size_t need = packed4 ? packed_len : static_cast<size_t>(count) * es;
     if (raw.size() != need)
       throw Error(ErrorCode::InvalidGraph, "tensor '" + name + "' of type " + DataTypeName(dtype) + " and shape " + ShapeToString(dims) +
                                                " needs " + std::to_string(need) + " bytes of raw_data but has " + std::to_string(raw.size()));
@@ -178,11 +192,7 @@ Tensor ParseTensor(proto::Reader r, const std::string& model_dir) {
   }
   if (has_raw) {
     if (packed4) {
-      auto* d = t.data<uint8_t>();
-      for (int64_t i = 0; i < count; ++i) {
-        uint8_t nib = (static_cast<uint8_t>(raw[i / 2]) >> ((i & 1) * 4)) & 0xf;
-        d[i] = (dtype == DataType::Int4 && (nib & 0x8)) ? static_cast<uint8_t>(nib | 0xf0) : nib;
-      }
+      unpack(t, [&](int64_t j) { return raw[static_cast<size_t>(j)]; });
     } else if (count) {
       std::memcpy(t.raw_data(), raw.data(), raw.size());
     }
@@ -209,18 +219,16 @@ Tensor ParseTensor(proto::Reader r, const std::string& model_dir) {
     case DataType::UInt16: case DataType::Float16: case DataType::BFloat16: Fill<uint16_t>(t, int32s, name, "int32_data"); break;
     case DataType::Int8: Fill<int8_t>(t, int32s, name, "int32_data"); break;
     case DataType::UInt8: case DataType::Bool: case DataType::Float8E4M3FN: case DataType::Float8E4M3FNUZ:
-    case DataType::Float8E5M2: case DataType::Float8E5M2FNUZ:
+    case DataType::Float8E5M2: case DataType::Float8E5M2FNUZ: case DataType::Float8E8M0:
       Fill<uint8_t>(t, int32s, name, "int32_data");
       if (dtype == DataType::Bool)
         for (int64_t i = 0; i < count; ++i) t.data<uint8_t>()[i] = t.data<uint8_t>()[i] ? 1 : 0;
       break;
-    case DataType::Int4: case DataType::UInt4: {
-      if (int32s.size() != static_cast<size_t>((count + 1) / 2)) throw Error(ErrorCode::InvalidGraph, "4-bit tensor '" + name + "' has the wrong number of values");
-      auto* d = t.data<uint8_t>();
-      for (int64_t i = 0; i < count; ++i) {
-        uint8_t nib = (static_cast<uint8_t>(int32s[i / 2]) >> ((i & 1) * 4)) & 0xf;
-        d[i] = (dtype == DataType::Int4 && (nib & 0x8)) ? static_cast<uint8_t>(nib | 0xf0) : nib;
-      }
+    case DataType::Int4: case DataType::UInt4: case DataType::Float4E2M1: case DataType::Int2: case DataType::UInt2: {
+      if (int32s.size() != packed_len)
+        throw Error(ErrorCode::InvalidGraph, std::to_string(bits) + "-bit tensor '" + name + "' has " + std::to_string(int32s.size()) +
+                                                 " int32_data values but needs " + std::to_string(packed_len));
+      unpack(t, [&](int64_t j) { return int32s[static_cast<size_t>(j)]; });
       break;
     }
     default: throw Error(ErrorCode::NotImplemented, "tensor '" + name + "': data type " + DataTypeName(dtype) + " is not supported");

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "math/math_kernels.h"
+#include "quantization/float8.h"
 
 namespace onyx::math {
 
@@ -96,12 +97,109 @@ D Convert(const S& s) {
   }
 }
 
-void CastTensor(KernelContext& ctx, const Tensor& X, DataType to) {
-  if (to == DataType::Float8E4M3FN || to == DataType::Float8E4M3FNUZ || to == DataType::Float8E5M2 ||
-      to == DataType::Float8E5M2FNUZ || X.dtype() == DataType::Float8E4M3FN || X.dtype() == DataType::Float8E4M3FNUZ ||
-      X.dtype() == DataType::Float8E5M2 || X.dtype() == DataType::Float8E5M2FNUZ)
-    throw ctx.MakeError(ErrorCode::NotImplemented, std::string("casts from ") + DataTypeName(X.dtype()) + " to " +
-                                                       DataTypeName(to) + " are not supported (float8 types)");
+struct CastOptions {
+  bool saturate = true;
+  float8::E8M0Round round = float8::E8M0Round::Up;
+};
+
+// Types onyx stores one element per byte that the generic dispatch does not cover: float codes
+// (decoded through float) and sub-byte integers (stored sign-extended, handled as int8/uint8).
+bool IsSmallFloat(DataType t) {
+  return float8::IsFloat8(t) || t == DataType::Float8E8M0 || t == DataType::Float4E2M1;
+}
+bool IsSmallInt(DataType t) {
+  return t == DataType::Int4 || t == DataType::UInt4 || t == DataType::Int2 || t == DataType::UInt2;
+}
+
+float SmallFloatToFloat(uint8_t c, DataType t) {
+  if (t == DataType::Float8E8M0) return float8::E8M0ToFloat(c);
+  if (t == DataType::Float4E2M1) return float8::Float4ToFloat(c);
+  return float8::ToFloat(c, float8::FormatOf(t));
+}
+
+uint8_t FloatToSmallFloat(float v, DataType t, const CastOptions& o) {
+  if (t == DataType::Float8E8M0) return float8::E8M0FromFloat(v, o.saturate, o.round);
+  if (t == DataType::Float4E2M1) return float8::Float4FromFloat(v);
+  return float8::FromFloat(v, float8::FormatOf(t), o.saturate);
+}
+
+// Keeps the low bits of v, sign-extended for the signed types: integer casts wrap.
+uint8_t WrapToSmallInt(int64_t v, DataType t) {
+  const int bits = PackedBits(t);
+  const uint32_t mask = (1u << bits) - 1;
+  uint32_t u = static_cast<uint32_t>(static_cast<uint64_t>(v)) & mask;
+  if ((t == DataType::Int4 || t == DataType::Int2) && (u >> (bits - 1))) u |= ~mask;
+  return static_cast<uint8_t>(u);
+}
+
+void CastTensor(KernelContext& ctx, const Tensor& X, DataType to, const CastOptions& o);
+
+// Sources of the small types first become a standard type (float, int8 or uint8) exactly.
+Tensor Widen(const Tensor& X) {
+  const DataType from = X.dtype();
+  const uint8_t* x = X.data<uint8_t>();
+  if (IsSmallFloat(from)) {
+    Tensor t(DataType::Float, X.shape());
+    float* d = t.data<float>();
+    for (int64_t i = 0; i < X.size(); ++i) d[i] = SmallFloatToFloat(x[i], from);
+    return t;
+  }
+  Tensor t((from == DataType::Int4 || from == DataType::Int2) ? DataType::Int8 : DataType::UInt8, X.shape());
+  if (X.size()) std::memcpy(t.raw_data(), x, static_cast<size_t>(X.size()));
+  return t;
+}
+
+void CastToSmall(KernelContext& ctx, const Tensor& X, DataType to, const CastOptions& o) {
+  const int64_t n = X.size();
+  if (IsSmallFloat(to)) {
+    Tensor f;
+    if (X.dtype() == DataType::Float) {
+      f = X;
+    } else {
+      f = Tensor(DataType::Float, X.shape());
+      float* d = f.data<float>();
+      Dispatch<kAllTypes>(X.dtype(), ctx, [&](auto stag) {
+        using S = typename decltype(stag)::type;
+        const S* x = X.data<S>();
+        for (int64_t i = 0; i < n; ++i) {
+          if constexpr (std::is_same_v<S, std::string>) d[i] = FromText<float>(x[i], ctx);
+          else d[i] = Convert<S, float>(x[i]);
+        }
+      });
+    }
+    Tensor& Y = ctx.Output(0, to, X.shape());
+    const float* x = f.data<float>();
+    uint8_t* y = Y.data<uint8_t>();
+    ParallelChunks(ctx, n, 2.0, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) y[i] = FloatToSmallFloat(x[i], to, o);
+    });
+    return;
+  }
+  Tensor& Y = ctx.Output(0, to, X.shape());
+  uint8_t* y = Y.data<uint8_t>();
+  Dispatch<kAllTypes>(X.dtype(), ctx, [&](auto stag) {
+    using S = typename decltype(stag)::type;
+    const S* x = X.data<S>();
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t v;
+      if constexpr (std::is_same_v<S, std::string>) v = FromText<int64_t>(x[i], ctx);
+      else if constexpr (kIsFloat<S>) v = FloatToInt<int64_t>(Elem<S>::Load(x[i]));
+      else v = static_cast<int64_t>(x[i]);
+      y[i] = WrapToSmallInt(v, to);
+    }
+  });
+}
+
+void CastTensor(KernelContext& ctx, const Tensor& X, DataType to, const CastOptions& o) {
+  const DataType from = X.dtype();
+  const bool small_from = IsSmallFloat(from) || IsSmallInt(from), small_to = IsSmallFloat(to) || IsSmallInt(to);
+  if (small_from && from == to) {
+    Tensor& Y = ctx.Output(0, to, X.shape());
+    if (X.size()) std::memcpy(Y.raw_data(), X.raw_data(), static_cast<size_t>(X.size()));
+    return;
+  }
+  if (small_from) return CastTensor(ctx, Widen(X), to, o);
+  if (small_to) return CastToSmall(ctx, X, to, o);
   Dispatch<kAllTypes>(X.dtype(), ctx, [&](auto stag) {
     using S = typename decltype(stag)::type;
     Dispatch<kAllTypes>(to, ctx, [&](auto dtag) {
@@ -129,24 +227,40 @@ void CastTensor(KernelContext& ctx, const Tensor& X, DataType to) {
   });
 }
 
+// saturate exists from opset 19, round_mode from 24; older nodes get the defaults.
+CastOptions ReadOptions(const KernelInfo& info) {
+  CastOptions o;
+  o.saturate = info.GetInt("saturate", 1) != 0;
+  const std::string m = info.GetString("round_mode", "up");
+  if (m == "up") o.round = float8::E8M0Round::Up;
+  else if (m == "down") o.round = float8::E8M0Round::Down;
+  else if (m == "nearest") o.round = float8::E8M0Round::Nearest;
+  else throw info.MakeError(ErrorCode::InvalidGraph, "attribute 'round_mode' must be up, down or nearest, got '" + m + "'");
+  return o;
+}
+
 class CastKernel final : public OpKernel {
  public:
-  explicit CastKernel(const KernelInfo& info) {
+  explicit CastKernel(const KernelInfo& info) : opts_(ReadOptions(info)) {
     const int64_t to = info.RequireInt("to");
     if (!IsKnownDataType(static_cast<int32_t>(to)))
       throw info.MakeError(ErrorCode::InvalidGraph, "attribute 'to' holds unknown element type " + std::to_string(to));
     to_ = static_cast<DataType>(to);
   }
-  void Compute(KernelContext& ctx) const override { CastTensor(ctx, ctx.Input(0), to_); }
+  void Compute(KernelContext& ctx) const override { CastTensor(ctx, ctx.Input(0), to_, opts_); }
 
  private:
+  CastOptions opts_;
   DataType to_;
 };
 
 class CastLikeKernel final : public OpKernel {
  public:
-  explicit CastLikeKernel(const KernelInfo&) {}
-  void Compute(KernelContext& ctx) const override { CastTensor(ctx, ctx.Input(0), ctx.Input(1).dtype()); }
+  explicit CastLikeKernel(const KernelInfo& info) : opts_(ReadOptions(info)) {}
+  void Compute(KernelContext& ctx) const override { CastTensor(ctx, ctx.Input(0), ctx.Input(1).dtype(), opts_); }
+
+ private:
+  CastOptions opts_;
 };
 
 }  // namespace

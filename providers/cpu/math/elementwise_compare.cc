@@ -55,15 +55,25 @@ class BitShiftKernel final : public OpKernel {
     const Tensor& A = ctx.Input(0);
     const Tensor& B = ctx.Input(1);
     const std::vector<int64_t> shape = BroadcastShapes(A.shape(), B.shape(), ctx);
-    Dispatch<kUnsignedInts>(A.dtype(), ctx, [&](auto tag) {
+    Dispatch<kInts>(A.dtype(), ctx, [&](auto tag) {
       using T = typename decltype(tag)::type;
-      constexpr T kBits = sizeof(T) * 8;
+      using U = std::make_unsigned_t<T>;
+      constexpr int64_t kBits = sizeof(T) * 8;
       Tensor& Y = ctx.Output(0, A.dtype(), shape);
-      // Shifting by the width or more gives 0 (C++ leaves it undefined).
+      // Shift amounts outside [0, width) give what the sign fill alone gives: -1 for a right
+      // shift of a negative signed value, else 0 (C++ leaves them undefined). Left shifts go
+      // through the unsigned type so bits past the sign bit are dropped without UB; right
+      // shifts of signed values are arithmetic (guaranteed since C++20).
+      auto amount_ok = [](T b) { return !(static_cast<int64_t>(b) < 0) && static_cast<uint64_t>(b) < static_cast<uint64_t>(kBits); };
       if (left_)
-        BinaryBroadcast<T, T, T>(ctx, A, B, Y, [](T a, T b) { return b >= kBits ? T(0) : static_cast<T>(a << b); });
+        BinaryBroadcast<T, T, T>(ctx, A, B, Y, [=](T a, T b) {
+          return amount_ok(b) ? static_cast<T>(static_cast<U>(static_cast<U>(a) << b)) : T(0);
+        });
       else
-        BinaryBroadcast<T, T, T>(ctx, A, B, Y, [](T a, T b) { return b >= kBits ? T(0) : static_cast<T>(a >> b); });
+        BinaryBroadcast<T, T, T>(ctx, A, B, Y, [=](T a, T b) {
+          if (amount_ok(b)) return static_cast<T>(a >> b);
+          return (std::is_signed_v<T> && a < T(0)) ? static_cast<T>(-1) : T(0);
+        });
     });
   }
 
@@ -85,7 +95,7 @@ void RegisterCompareKernels(KernelRegistry& r) {
   RegisterOp<SameTypeBinaryKernel<kInts, BitwiseAndOp>>(r, "BitwiseAnd", kInts);
   RegisterOp<SameTypeBinaryKernel<kInts, BitwiseOrOp>>(r, "BitwiseOr", kInts);
   RegisterOp<SameTypeBinaryKernel<kInts, BitwiseXorOp>>(r, "BitwiseXor", kInts);
-  RegisterOp<BitShiftKernel>(r, "BitShift", kUnsignedInts);
+  RegisterOp<BitShiftKernel>(r, "BitShift", kInts);
 }
 
 }  // namespace onyx::math

@@ -12,6 +12,7 @@ void RegisterMathKernels(KernelRegistry& r) {
   math::RegisterMatMulKernels(r);
   math::RegisterSoftmaxKernels(r);
   math::RegisterEinsumKernels(r);
+  math::RegisterBitCastKernels(r);
 }
 
 }  // namespace onyx

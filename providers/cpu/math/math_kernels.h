@@ -16,6 +16,7 @@ void RegisterCastKernels(KernelRegistry& r);       // cast.cc
 void RegisterMatMulKernels(KernelRegistry& r);     // matmul.cc: MatMul, Gemm
 void RegisterSoftmaxKernels(KernelRegistry& r);    // softmax.cc
 void RegisterEinsumKernels(KernelRegistry& r);     // einsum.cc
+void RegisterBitCastKernels(KernelRegistry& r);    // bitcast.cc
 
 // Registers kernel K for op (ai.onnx, every opset from `since`) accepting the type set.
 template <typename K>

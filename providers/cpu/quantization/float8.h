@@ -47,9 +47,11 @@ inline Format FormatOf(DataType t) {
   }
 }
 
+// The NaN codes ml_dtypes (and so onnx's reference data) produce.
 inline uint8_t NanCode(Format f, uint8_t sign) {
   const FormatInfo fi = Info(f);
-  return fi.fnuz ? 0x80 : static_cast<uint8_t>(sign | 0x7f);
+  if (fi.fnuz) return 0x80;
+  return static_cast<uint8_t>(sign | (fi.has_inf ? 0x7e : 0x7f));
 }
 
 inline uint8_t FromFloat(float v, Format f, bool saturate) {
@@ -120,6 +122,61 @@ inline float ToFloat(uint8_t c, Format f) {
     std::memcpy(&v, &bits, 4);
   }
   return neg ? -v : v;
+}
+
+// ---- FLOAT8E8M0: a bare biased exponent, value 2^(code-127); 0xff is NaN; no sign, no zero ----
+
+enum class E8M0Round { Up, Down, Nearest };
+
+// Follows onnx's reference (numpy_helper.to_float8e8m0): NaN/Inf give 0xff; "up" rounds any
+// fraction up, "nearest" rounds on the guard bit (ties up); saturate keeps the result at 0xfe.
+inline uint8_t E8M0FromFloat(float v, bool saturate, E8M0Round mode) {
+  uint32_t bits;
+  std::memcpy(&bits, &v, 4);
+  const uint32_t e = (bits >> 23) & 0xffu;
+  if (e == 0xffu) return 0xff;
+  bool up = false;
+  if (mode == E8M0Round::Up) {
+    up = (bits & 0x7fffffu) != 0;
+  } else if (mode == E8M0Round::Nearest) {
+    const bool g = bits & 0x400000u, r = bits & 0x200000u, st = (bits & 0x1fffffu) != 0;
+    up = g && (r || st || e > 0);
+  }
+  if (up && saturate && e == 0xfeu) up = false;
+  return static_cast<uint8_t>(e + (up ? 1u : 0u));
+}
+
+inline float E8M0ToFloat(uint8_t c) {
+  if (c == 0xff) return std::numeric_limits<float>::quiet_NaN();
+  return std::ldexp(1.0f, static_cast<int>(c) - 127);
+}
+
+// ---- FLOAT4E2M1: one 4-bit code per byte (sign 0x8); magnitudes 0 .5 1 1.5 2 3 4 6; no Inf/NaN ----
+
+inline constexpr float kFloat4Values[8] = {0.0f, 0.5f, 1.0f, 1.5f, 2.0f, 3.0f, 4.0f, 6.0f};
+
+inline float Float4ToFloat(uint8_t c) {
+  const float m = kFloat4Values[c & 0x7];
+  return (c & 0x8) ? -m : m;
+}
+
+// Rounds to nearest even and always saturates to +-6 (Inf too), as ml_dtypes/onnx do; NaN gives
+// the code 0x8 (-0) for a positive-signed NaN and 0x0 for a negative one, matching ml_dtypes.
+inline uint8_t Float4FromFloat(float v) {
+  uint32_t bits;
+  std::memcpy(&bits, &v, 4);
+  const uint8_t sign = (bits & 0x80000000u) ? 0x8 : 0x0;
+  if ((bits & 0x7fffffffu) > 0x7f800000u) return sign ? 0x0 : 0x8;
+  const float a = std::fabs(v);
+  uint8_t code = 7;
+  for (uint8_t c = 0; c < 7; ++c) {
+    const float mid = 0.5f * (kFloat4Values[c] + kFloat4Values[c + 1]);
+    if (a < mid || (a == mid && (c & 1) == 0)) {
+      code = c;
+      break;
+    }
+  }
+  return static_cast<uint8_t>(sign | code);
 }
 
 }  // namespace onyx::float8

@@ -24,6 +24,8 @@ inline bool IntegerRange(DataType t, int64_t& lo, int64_t& hi) {
     case DataType::Int16: lo = -32768; hi = 32767; return true;
     case DataType::UInt4: lo = 0; hi = 15; return true;
     case DataType::Int4: lo = -8; hi = 7; return true;
+    case DataType::UInt2: lo = 0; hi = 3; return true;
+    case DataType::Int2: lo = -2; hi = 1; return true;
     case DataType::Int32: lo = INT32_MIN; hi = INT32_MAX; return true;
     default: return false;
   }
@@ -32,8 +34,8 @@ inline bool IntegerRange(DataType t, int64_t& lo, int64_t& hi) {
 // Element i of an integer tensor (int4/uint4 stored one per byte) as int64.
 inline int64_t LoadInteger(const Tensor& t, int64_t i) {
   switch (t.dtype()) {
-    case DataType::UInt8: case DataType::UInt4: return t.data<uint8_t>()[i];
-    case DataType::Int8: case DataType::Int4: return t.data<int8_t>()[i];
+    case DataType::UInt8: case DataType::UInt4: case DataType::UInt2: return t.data<uint8_t>()[i];
+    case DataType::Int8: case DataType::Int4: case DataType::Int2: return t.data<int8_t>()[i];
     case DataType::UInt16: return t.data<uint16_t>()[i];
     case DataType::Int16: return t.data<int16_t>()[i];
     case DataType::Int32: return t.data<int32_t>()[i];
@@ -65,6 +67,8 @@ inline std::vector<float> ReadZeroPointsAsFloat(const Tensor& t, const KernelCon
   if (float8::IsFloat8(t.dtype())) {
     const float8::Format f = float8::FormatOf(t.dtype());
     for (size_t i = 0; i < v.size(); ++i) v[i] = float8::ToFloat(t.data<uint8_t>()[i], f);
+  } else if (t.dtype() == DataType::Float4E2M1) {
+    for (size_t i = 0; i < v.size(); ++i) v[i] = float8::Float4ToFloat(t.data<uint8_t>()[i]);
   } else if (IntegerRange(t.dtype(), lo, hi)) {
     for (size_t i = 0; i < v.size(); ++i) v[i] = static_cast<float>(LoadInteger(t, static_cast<int64_t>(i)));
   } else {

@@ -65,7 +65,8 @@ class QuantizeLinearKernel final : public OpKernel {
     }
     int64_t lo = 0, hi = 0;
     const bool is_int = out_type != DataType::Int32 && IntegerRange(out_type, lo, hi);
-    if (!is_int && !float8::IsFloat8(out_type))
+    const bool is_f4 = out_type == DataType::Float4E2M1;
+    if (!is_int && !is_f4 && !float8::IsFloat8(out_type))
       throw ctx.MakeError(ErrorCode::NotImplemented, std::string("quantizing to ") + DataTypeName(out_type) + " is not supported");
     const QuantLayout L = MakeQuantLayout(x.shape(), scale.shape(), axis_, block_size_, ctx);
     const std::vector<float> scales = ReadFloats(scale, ctx, "y_scale");
@@ -110,11 +111,14 @@ class QuantizeLinearKernel final : public OpKernel {
           });
         };
         switch (out_type) {
-          case DataType::UInt8: case DataType::UInt4: store_int(TypeTag<uint8_t>{}); break;
-          case DataType::Int8: case DataType::Int4: store_int(TypeTag<int8_t>{}); break;
+          case DataType::UInt8: case DataType::UInt4: case DataType::UInt2: store_int(TypeTag<uint8_t>{}); break;
+          case DataType::Int8: case DataType::Int4: case DataType::Int2: store_int(TypeTag<int8_t>{}); break;
           case DataType::UInt16: store_int(TypeTag<uint16_t>{}); break;
           default: store_int(TypeTag<int16_t>{}); break;
         }
+      } else if (is_f4) {
+        uint8_t* py = y.data<uint8_t>();
+        run([=](int64_t i, float q, float z) { py[i] = float8::Float4FromFloat(q + z); });
       } else {
         uint8_t* py = y.data<uint8_t>();
         const float8::Format f = float8::FormatOf(out_type);
@@ -145,9 +149,9 @@ class DequantizeLinearKernel final : public OpKernel {
     const Tensor& x = ctx.Input(0);
     const Tensor& scale = ctx.Input(1);
     const Tensor* zp = ctx.OptionalInput(2);
-    const bool x_f8 = float8::IsFloat8(x.dtype());
+    const bool x_f8 = float8::IsFloat8(x.dtype()), x_f4 = x.dtype() == DataType::Float4E2M1;
     int64_t lo, hi;
-    if (!x_f8 && !IntegerRange(x.dtype(), lo, hi))
+    if (!x_f8 && !x_f4 && !IntegerRange(x.dtype(), lo, hi))
       throw ctx.MakeError(ErrorCode::InvalidArgument, std::string("x has unsupported element type ") + DataTypeName(x.dtype()));
     if (zp) {
       if (zp->dtype() != x.dtype())
@@ -171,6 +175,7 @@ class DequantizeLinearKernel final : public OpKernel {
     const float8::Format f8 = x_f8 ? float8::FormatOf(x.dtype()) : float8::Format::E4M3FN;
     auto load = [&](int64_t i) -> float {
       if (x_f8) return float8::ToFloat(x.data<uint8_t>()[i], f8);
+      if (x_f4) return float8::Float4ToFloat(x.data<uint8_t>()[i]);
       return static_cast<float>(LoadInteger(x, i));
     };
     const int64_t rows = L.outer * L.dim;
@@ -241,7 +246,7 @@ void RegisterQuantizeLinearKernels(KernelRegistry& r) {
   Reg(r, "DequantizeLinear", 10,
       {DataType::Int8, DataType::UInt8, DataType::Int16, DataType::UInt16, DataType::Int32, DataType::Int4,
        DataType::UInt4, DataType::Float8E4M3FN, DataType::Float8E4M3FNUZ, DataType::Float8E5M2,
-       DataType::Float8E5M2FNUZ},
+       DataType::Float8E5M2FNUZ, DataType::Int2, DataType::UInt2, DataType::Float4E2M1},
       MakeFactory<DequantizeLinearKernel>());
   Reg(r, "DynamicQuantizeLinear", 11, {DataType::Float}, MakeFactory<DynamicQuantizeLinearKernel>());
 }
