@@ -119,14 +119,7 @@ class Conv final : public OpKernel {
     const Tensor& X = ctx.Input(0);
     const Tensor& W = ctx.Input(1);
     const Tensor* B = ctx.OptionalInput(2);
-    if (X.rank() < 3)
-      throw ctx.MakeError(ErrorCode::InvalidArgument, "input X should have rank >= 3 (N, C, spatial...), got shape " +
-                                                          ShapeToString(X.shape()));
-    if (W.rank() != X.rank())
-      throw ctx.MakeError(ErrorCode::InvalidArgument, "weight W of shape " + ShapeToString(W.shape()) +
-                                                          " should have the rank of X " + ShapeToString(X.shape()));
-    if (W.dtype() != X.dtype() || (B && B->dtype() != X.dtype()))
-      throw ctx.MakeError(ErrorCode::InvalidArgument, "X, W and B should have one element type");
+    CheckConvOperands(ctx, X, W, B);
     ConvProblem p;
     p.batch = X.dim(0);
     p.in_channels = X.dim(1);

@@ -53,4 +53,16 @@ Tensor ToFloatTensor(const Tensor& t);
 void FromFloatTensor(const Tensor& src, Tensor& dst);
 inline bool IsHalfType(DataType t) { return t == DataType::Float16 || t == DataType::BFloat16; }
 
+// Conv and ConvTranspose operands: X (N, C, spatial...), W of X's rank, one element type.
+inline void CheckConvOperands(const KernelContext& ctx, const Tensor& X, const Tensor& W, const Tensor* B) {
+  if (X.rank() < 3)
+    throw ctx.MakeError(ErrorCode::InvalidArgument, "input X should have rank >= 3 (N, C, spatial...), got shape " +
+                                                        ShapeToString(X.shape()));
+  if (W.rank() != X.rank())
+    throw ctx.MakeError(ErrorCode::InvalidArgument, "weight W of shape " + ShapeToString(W.shape()) +
+                                                        " should have the rank of X " + ShapeToString(X.shape()));
+  if (W.dtype() != X.dtype() || (B && B->dtype() != X.dtype()))
+    throw ctx.MakeError(ErrorCode::InvalidArgument, "X, W and B should have one element type");
+}
+
 }  // namespace onyx
