@@ -98,15 +98,7 @@ void ConvCompute(const ConvProblem& p, const T* X, const T* W, const T* B, T* Y,
       }
     }
   }
-  if (B) {
-    ParallelFor(pool, p.batch * M, static_cast<double>(out_size), [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) {
-        const T bias = B[i % M];
-        T* y = Y + i * out_size;
-        for (int64_t k = 0; k < out_size; ++k) y[k] += bias;
-      }
-    });
-  }
+  if (B) AddChannelBias(Y, B, p.batch, M, out_size, pool);
 }
 
 class Conv final : public OpKernel {

@@ -63,15 +63,7 @@ void ConvTransposeCompute(const TransposeProblem& p, const T* X, const T* W, con
       }
     }
   }
-  if (B) {
-    ParallelFor(pool, p.batch * M, static_cast<double>(y_size), [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) {
-        const T bias = B[i % M];
-        T* y = Y + i * y_size;
-        for (int64_t k = 0; k < y_size; ++k) y[k] += bias;
-      }
-    });
-  }
+  if (B) AddChannelBias(Y, B, p.batch, M, y_size, pool);
 }
 
 class ConvTranspose final : public OpKernel {

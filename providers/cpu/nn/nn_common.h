@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "core/thread_pool.h"
 #include "kernel_utils.h"
 
 namespace onyx {
@@ -63,6 +64,18 @@ inline void CheckConvOperands(const KernelContext& ctx, const Tensor& X, const T
                                                         " should have the rank of X " + ShapeToString(X.shape()));
   if (W.dtype() != X.dtype() || (B && B->dtype() != X.dtype()))
     throw ctx.MakeError(ErrorCode::InvalidArgument, "X, W and B should have one element type");
+}
+
+// Y[n, m, :] += B[m] for an (N, M, spatial) output, split over the pool.
+template <typename T>
+void AddChannelBias(T* Y, const T* B, int64_t batch, int64_t M, int64_t spatial, ThreadPool* pool) {
+  ParallelFor(pool, batch * M, static_cast<double>(spatial), [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      const T bias = B[i % M];
+      T* y = Y + i * spatial;
+      for (int64_t k = 0; k < spatial; ++k) y[k] += bias;
+    }
+  });
 }
 
 }  // namespace onyx
