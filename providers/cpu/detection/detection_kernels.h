@@ -8,6 +8,6 @@ void RegisterRoiAlignKernels(KernelRegistry& r);          // roi_align.cc: RoiAl
 void RegisterGridSampleKernels(KernelRegistry& r);        // grid_sample.cc: GridSample, AffineGrid
 void RegisterCol2ImDeformConvKernels(KernelRegistry& r);  // col2im_deform.cc: Col2Im, DeformConv
 void RegisterUnpoolCropKernels(KernelRegistry& r);        // unpool_crop.cc: MaxUnpool, CenterCropPad
-void RegisterMiscMathKernels(KernelRegistry& r);          // misc_math.cc: LpNormalization, Det, Shrink, CumProd, Swish
+void RegisterMiscMathKernels(KernelRegistry& r);          // misc_math.cc: LpNormalization, Det, Shrink, Swish
 
 }  // namespace onyx

@@ -1,5 +1,5 @@
 // Leftover numeric ops: LpNormalization, Det (batched, LU with partial pivoting), Shrink,
-// CumProd (running products along an axis) and Swish.
+// Swish.
 #include <cmath>
 #include <vector>
 
@@ -25,13 +25,6 @@ template <typename T>
 T FromDoubleValue(double v) {
   if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) return FromFloat<T>(static_cast<float>(v));
   else return static_cast<T>(v);
-}
-
-// Integer products wrap like two's complement instead of overflowing (undefined behaviour).
-template <typename A>
-A WrappingMul(A a, A b) {
-  if constexpr (std::is_integral_v<A>) return static_cast<A>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
-  else return a * b;
 }
 
 template <typename Fn>
@@ -161,58 +154,6 @@ class ShrinkKernel final : public OpKernel {
   float bias_, lambd_;
 };
 
-class CumProdKernel final : public OpKernel {
- public:
-  explicit CumProdKernel(const KernelInfo& info)
-      : exclusive_(info.GetInt("exclusive", 0) != 0), reverse_(info.GetInt("reverse", 0) != 0) {}
-
-  void Compute(KernelContext& ctx) const override {
-    const Tensor& x = ctx.Input(0);
-    const int64_t rank = static_cast<int64_t>(x.rank());
-    if (rank == 0) throw ctx.MakeError(ErrorCode::InvalidArgument, "input should have rank >= 1");
-    const Tensor& axis_t = ctx.Input(1);
-    if (axis_t.size() != 1)
-      throw ctx.MakeError(ErrorCode::InvalidArgument, "axis should be a scalar, got shape " + ShapeToString(axis_t.shape()));
-    const int64_t axis = NormalizeAxis(ReadInt64s(axis_t, ctx)[0], rank, ctx);
-    Tensor& y = ctx.Output(0, x.dtype(), x.shape());
-    if (y.size() == 0) return;
-    int64_t outer = 1, inner = 1;
-    for (int64_t i = 0; i < axis; ++i) outer *= x.dim(i);
-    for (int64_t i = axis + 1; i < rank; ++i) inner *= x.dim(i);
-    const int64_t n = x.dim(axis);
-    DispatchNumeric(x.dtype(), ctx, [&](auto tag) {
-      using T = typename decltype(tag)::type;
-      constexpr bool kHalf = std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>;
-      using Acc = std::conditional_t<kHalf, float, T>;
-      const T* src = x.data<T>();
-      T* dst = y.data<T>();
-      ParallelFor(ctx.thread_pool(), outer, static_cast<double>(n * inner), [&](int64_t begin, int64_t end) {
-        std::vector<Acc> acc(static_cast<size_t>(inner));
-        for (int64_t o = begin; o < end; ++o) {
-          std::fill(acc.begin(), acc.end(), Acc(1));
-          for (int64_t step = 0; step < n; ++step) {
-            const int64_t i = reverse_ ? n - 1 - step : step;
-            const T* s = src + (o * n + i) * inner;
-            T* d = dst + (o * n + i) * inner;
-            for (int64_t j = 0; j < inner; ++j) {
-              Acc v;
-              if constexpr (kHalf) v = ToFloat(s[j]);
-              else v = s[j];
-              if (!exclusive_) acc[j] = WrappingMul(acc[j], v);
-              if constexpr (kHalf) d[j] = FromFloat<T>(acc[j]);
-              else d[j] = acc[j];
-              if (exclusive_) acc[j] = WrappingMul(acc[j], v);
-            }
-          }
-        }
-      });
-    });
-  }
-
- private:
-  bool exclusive_, reverse_;
-};
-
 class SwishKernel final : public OpKernel {
  public:
   explicit SwishKernel(const KernelInfo& info) : alpha_(info.GetFloat("alpha", 1.0f)) {}
@@ -246,7 +187,6 @@ void RegisterMiscMathKernels(KernelRegistry& r) {
   r.Register({kCpuProvider, "", "LpNormalization", 1, INT64_MAX, floats, MakeFactory<LpNormalizationKernel>()});
   r.Register({kCpuProvider, "", "Det", 11, INT64_MAX, floats, MakeFactory<DetKernel>()});
   r.Register({kCpuProvider, "", "Shrink", 9, INT64_MAX, AllNumericTypes(), MakeFactory<ShrinkKernel>()});
-  r.Register({kCpuProvider, "", "CumProd", 26, INT64_MAX, AllNumericTypes(), MakeFactory<CumProdKernel>()});
   r.Register({kCpuProvider, "", "Swish", 24, INT64_MAX, floats, MakeFactory<SwishKernel>()});
 }
 

@@ -1,13 +1,27 @@
-// CumSum (running sums along an axis) and Trilu (keep the upper or lower triangle).
+// CumSum and CumProd (running sums and products along an axis) and Trilu (keep the upper or lower triangle).
 #include "core/thread_pool.h"
 #include "tensor/tensor_helpers.h"
 
 namespace onyx {
 namespace {
 
-class CumSumKernel final : public OpKernel {
+// Integer running sums and products wrap like two's complement instead of overflowing
+// (undefined behaviour for signed types).
+template <bool kProduct, typename A>
+A Combine(A a, A b) {
+  if constexpr (std::is_integral_v<A>) {
+    const uint64_t x = static_cast<uint64_t>(a), y = static_cast<uint64_t>(b);
+    return static_cast<A>(kProduct ? x * y : x + y);
+  } else {
+    return kProduct ? a * b : a + b;
+  }
+}
+
+// CumSum (kProduct = false) and CumProd (kProduct = true): one scan along an axis.
+template <bool kProduct>
+class CumulativeKernel final : public OpKernel {
  public:
-  explicit CumSumKernel(const KernelInfo& info)
+  explicit CumulativeKernel(const KernelInfo& info)
       : exclusive_(info.GetInt("exclusive", 0) != 0), reverse_(info.GetInt("reverse", 0) != 0) {}
 
   void Compute(KernelContext& ctx) const override {
@@ -33,9 +47,9 @@ class CumSumKernel final : public OpKernel {
         const T* src = x.data<T>();
         T* dst = y.data<T>();
         ParallelFor(ctx.thread_pool(), outer, static_cast<double>(n * inner), [&](int64_t begin, int64_t end) {
-          std::vector<Acc> acc(inner);
+          std::vector<Acc> acc(static_cast<size_t>(inner));
           for (int64_t o = begin; o < end; ++o) {
-            std::fill(acc.begin(), acc.end(), Acc(0));
+            std::fill(acc.begin(), acc.end(), Acc(kProduct ? 1 : 0));
             for (int64_t step = 0; step < n; ++step) {
               const int64_t i = reverse_ ? n - 1 - step : step;
               const T* s = src + (o * n + i) * inner;
@@ -44,10 +58,10 @@ class CumSumKernel final : public OpKernel {
                 Acc v;
                 if constexpr (kHalf) v = ToFloat(s[j]);
                 else v = s[j];
-                if (!exclusive_) acc[j] = static_cast<Acc>(acc[j] + v);
+                if (!exclusive_) acc[j] = Combine<kProduct>(acc[j], v);
                 if constexpr (kHalf) d[j] = FromFloat<T>(acc[j]);
                 else d[j] = acc[j];
-                if (exclusive_) acc[j] = static_cast<Acc>(acc[j] + v);
+                if (exclusive_) acc[j] = Combine<kProduct>(acc[j], v);
               }
             }
           }
@@ -99,7 +113,8 @@ void RegisterCumSumTriluKernels(KernelRegistry& r) {
   RegisterTensorKernel(r, "CumSum", 11, INT64_MAX,
                        {DataType::Float, DataType::Double, DataType::Float16, DataType::BFloat16, DataType::Int32, DataType::Int64,
                         DataType::UInt32, DataType::UInt64},
-                       MakeFactory<CumSumKernel>());
+                       MakeFactory<CumulativeKernel<false>>());
+  RegisterTensorKernel(r, "CumProd", 26, INT64_MAX, AllNumericTypes(), MakeFactory<CumulativeKernel<true>>());
   RegisterTensorKernel(r, "Trilu", 14, INT64_MAX, AllTensorTypes(), MakeFactory<TriluKernel>());
 }
 
