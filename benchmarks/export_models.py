@@ -165,7 +165,7 @@ class BertEncoder(nn.Module):
 
     def forward(self, input_ids, attention_mask, token_type_ids):
         # [B,S] 1/0 mask -> [B,1,1,S] additive mask: 0 where attended, -10000 where masked
-        mask = attention_mask[:, None, None, :].to(torch.float32)
+        mask = attention_mask[:, None, None, :].to(self.embeddings.word.weight.dtype)  # float16 models too
         additive_mask = (1.0 - mask) * -10000.0
         x = self.embeddings(input_ids, token_type_ids)
         for layer in self.layers:

@@ -6,6 +6,7 @@
 #include <pybind11/stl.h>
 
 #include <cstring>
+#include <map>
 #include <memory>
 
 #include "onyx/onyx.h"
@@ -163,16 +164,63 @@ py::list ValueInfos(const std::vector<ValueInfo>& infos) {
   return out;
 }
 
+Device ParseDevice(const std::string& type, int id) {
+  if (type == "cpu" || type == "CPU") return Device{DeviceType::CPU, 0};
+  if (type == "cuda" || type == "CUDA" || type == "gpu" || type == "GPU") return Device{DeviceType::CUDA, id};
+  throw Error(ErrorCode::InvalidArgument, "unknown device type '" + type + "' (expected 'cpu' or 'cuda')");
+}
+
+DataType ParseElementType(py::handle t) {
+  py::dtype dt = py::dtype::from_args(py::reinterpret_borrow<py::object>(t));
+  return FromNumpyDtype(dt, "element_type");
+}
+
+// A tensor wherever it lives, behind onyx.OrtValue.
+struct PyTensor {
+  Tensor t;
+  static PyTensor FromNumpy(py::handle arr, const std::string& device, int id) {
+    std::vector<py::object> keep;
+    Tensor host = ToTensor(arr, "value", keep);
+    const Device d = ParseDevice(device, id);
+    return {d.is_cpu() ? host.Clone() : CopyTensor(host, d)};
+  }
+  static PyTensor Allocate(const std::vector<int64_t>& shape, py::handle element_type, const std::string& device, int id) {
+    return {AllocateTensor(ParseElementType(element_type), shape, ParseDevice(device, id))};
+  }
+  static PyTensor Borrow(uintptr_t ptr, const std::vector<int64_t>& shape, py::handle element_type, const std::string& device, int id) {
+    if (!ptr) throw Error(ErrorCode::InvalidArgument, "buffer_ptr is null");
+    return {Tensor::Borrow(ParseElementType(element_type), shape, reinterpret_cast<void*>(ptr), ParseDevice(device, id))};
+  }
+  py::object Numpy() const { return FromTensor(t.on_cpu() ? t : CopyTensor(t, Device{})); }
+  std::vector<int64_t> Shape() const { return t.shape(); }
+  py::dtype Dtype() const { return ToNumpyDtype(t.dtype()); }
+  std::string TypeString() const { return std::string("tensor(") + DataTypeName(t.dtype()) + ")"; }
+  std::string DeviceName() const { return t.on_cpu() ? "cpu" : "cuda"; }
+  int DeviceId() const { return t.device().id; }
+  uintptr_t DataPtr() const { return reinterpret_cast<uintptr_t>(t.raw_data()); }
+  void CopyInto(PyTensor& dst) const {
+    if (dst.t.dtype() != t.dtype() || dst.t.shape() != t.shape())
+      throw Error(ErrorCode::InvalidArgument, "bound output buffer is " + dst.TypeString() + " " + ShapeToString(dst.t.shape()) +
+                                                  " but the output is " + TypeString() + " " + ShapeToString(t.shape()));
+    CopyTensorInto(t, dst.t);
+  }
+};
+
 class PySession {
  public:
-  PySession(py::object model, const py::dict& options, const std::vector<std::string>& providers) {
+  PySession(py::object model, const py::dict& options,
+            const std::vector<std::pair<std::string, std::map<std::string, std::string>>>& providers) {
     SessionOptions o;
     if (options.contains("graph_optimization_level")) o.graph_optimization_level = static_cast<GraphOptimizationLevel>(options["graph_optimization_level"].cast<int>());
     if (options.contains("intra_op_num_threads")) o.intra_op_num_threads = options["intra_op_num_threads"].cast<int>();
     if (options.contains("inter_op_num_threads")) o.inter_op_num_threads = options["inter_op_num_threads"].cast<int>();
     if (options.contains("log_severity_level")) o.log_severity_level = options["log_severity_level"].cast<int>();
     if (options.contains("optimized_model_filepath")) o.optimized_model_filepath = options["optimized_model_filepath"].cast<std::string>();
-    o.providers = providers;
+    if (options.contains("disable_cpu_ep_fallback")) o.disable_cpu_ep_fallback = options["disable_cpu_ep_fallback"].cast<bool>();
+    for (const auto& [name, po] : providers) {
+      o.providers.push_back(name);
+      if (!po.empty()) o.provider_options[name] = po;
+    }
     if (py::isinstance<py::bytes>(model)) {
       std::string bytes = model.cast<std::string>();
       py::gil_scoped_release release;
@@ -214,6 +262,31 @@ class PySession {
     }
     py::list result;
     for (const auto& v : outs) result.append(FromValue(v));
+    return result;
+  }
+
+  // io binding: feeds are onyx tensors (any device) or numpy arrays; outputs come back as
+  // tensors, left on the device when keep_on_device.
+  std::vector<PyTensor> RunTensors(const std::vector<std::string>& names, const py::dict& feed, bool keep_on_device) {
+    std::vector<std::pair<std::string, Value>> feeds;
+    std::vector<py::object> keep;
+    for (auto item : feed) {
+      std::string name = py::str(item.first).cast<std::string>();
+      if (py::isinstance<PyTensor>(item.second)) feeds.emplace_back(name, Value(item.second.cast<PyTensor&>().t));
+      else feeds.emplace_back(name, ToValue(item.second, name, keep));
+    }
+    RunOptions ro;
+    ro.keep_outputs_on_device = keep_on_device;
+    std::vector<Value> outs;
+    {
+      py::gil_scoped_release release;
+      outs = session_->RunValues(feeds, names, ro);
+    }
+    std::vector<PyTensor> result;
+    for (size_t i = 0; i < outs.size(); ++i) {
+      if (!outs[i].is_tensor()) throw Error(ErrorCode::InvalidArgument, "io binding supports tensor outputs only; output " + std::to_string(i) + " is not a tensor");
+      result.push_back({outs[i].tensor()});
+    }
     return result;
   }
 
@@ -268,12 +341,26 @@ PYBIND11_MODULE(_onyx, m) {
     }
   });
   py::class_<PySession>(m, "Session")
-      .def(py::init<py::object, py::dict, std::vector<std::string>>(), py::arg("model"), py::arg("options"), py::arg("providers"))
+      .def(py::init<py::object, py::dict, const std::vector<std::pair<std::string, std::map<std::string, std::string>>>&>(),
+           py::arg("model"), py::arg("options"), py::arg("providers"))
       .def("run", &PySession::Run, py::arg("output_names"), py::arg("feed"))
+      .def("run_tensors", &PySession::RunTensors, py::arg("output_names"), py::arg("feed"), py::arg("keep_on_device"))
       .def("inputs", &PySession::Inputs)
       .def("outputs", &PySession::Outputs)
       .def("providers", &PySession::Providers)
       .def("metadata", &PySession::Metadata);
+  py::class_<PyTensor>(m, "Tensor")
+      .def_static("from_numpy", &PyTensor::FromNumpy, py::arg("array"), py::arg("device_type"), py::arg("device_id"))
+      .def_static("allocate", &PyTensor::Allocate, py::arg("shape"), py::arg("element_type"), py::arg("device_type"), py::arg("device_id"))
+      .def_static("borrow", &PyTensor::Borrow, py::arg("ptr"), py::arg("shape"), py::arg("element_type"), py::arg("device_type"), py::arg("device_id"))
+      .def("numpy", &PyTensor::Numpy)
+      .def("shape", &PyTensor::Shape)
+      .def("dtype", &PyTensor::Dtype)
+      .def("type_string", &PyTensor::TypeString)
+      .def("device_name", &PyTensor::DeviceName)
+      .def("device_id", &PyTensor::DeviceId)
+      .def("data_ptr", &PyTensor::DataPtr)
+      .def("copy_into", &PyTensor::CopyInto, py::arg("dst"));
   m.def("available_providers", &AvailableProviders);
   m.def("version", &Version);
 }

@@ -19,7 +19,26 @@ struct SessionOptions {
   int inter_op_num_threads = 0;  // accepted for compatibility; nodes run sequentially
   int log_severity_level = 2;    // 0 verbose .. 4 fatal, as in onnxruntime
   std::string optimized_model_filepath;
-  std::vector<std::string> providers;  // empty: all available, CPU last
+  std::vector<std::string> providers;  // empty: CPU only (as onnxruntime); CPU is always added last
+  // Per provider name: its options, e.g. {"CUDAExecutionProvider", {{"device_id", "0"}}}.
+  std::map<std::string, std::map<std::string, std::string>> provider_options;
+  // Fail instead of falling back to the CPU when a requested provider is unavailable or cannot
+  // run a node (onnxruntime's "session.disable_cpu_ep_fallback").
+  bool disable_cpu_ep_fallback = false;
+};
+
+struct RunOptions {
+  // Leave outputs that a device provider produced in device memory (io binding) instead of
+  // copying them to the host.
+  bool keep_outputs_on_device = false;
+};
+
+// Where the session runs one node (copy nodes at device edges included).
+struct NodePlacement {
+  std::string node;
+  std::string op_type;
+  std::string provider;
+  std::string reason;  // why a node stays on the CPU although a device provider was requested
 };
 
 // One dimension of a declared shape: a fixed size, a symbolic name, or unknown.
@@ -66,13 +85,17 @@ class Session {
   const std::vector<ValueInfo>& outputs() const;
   const ModelMetadata& metadata() const;
   std::vector<std::string> providers() const;
+  const std::vector<NodePlacement>& placement() const;
 
   // Runs the model. output_names empty means all outputs, in model order. Safe to call
   // concurrently from several threads.
   std::vector<Tensor> Run(const std::vector<std::pair<std::string, Tensor>>& feeds,
                           const std::vector<std::string>& output_names = {}) const;
+  // Feeds may live on a device (e.g. CUDA tensors from CopyTensor): a feed already where its
+  // first reader runs is not copied.
   std::vector<Value> RunValues(const std::vector<std::pair<std::string, Value>>& feeds,
-                               const std::vector<std::string>& output_names = {}) const;
+                               const std::vector<std::string>& output_names = {},
+                               const RunOptions& run_options = {}) const;
 
   struct Impl;
 
@@ -81,6 +104,14 @@ class Session {
 };
 
 std::vector<std::string> AvailableProviders();
+
+// Copies a tensor between the host and a device (Device{DeviceType::CUDA, id}); throws if the
+// device's provider is not built in or the device is absent. A host-to-host copy is a Clone.
+Tensor CopyTensor(const Tensor& src, Device target);
+// Copies src into dst's existing storage (same dtype and element count, any devices).
+void CopyTensorInto(const Tensor& src, Tensor& dst);
+// A tensor with undefined contents on a device (zero-filled on the host).
+Tensor AllocateTensor(DataType dtype, const std::vector<int64_t>& shape, Device device);
 const char* Version();
 
 }  // namespace onyx

@@ -1,4 +1,5 @@
 #include "cli/conformance.h"
+#include "cli/provider_args.h"
 
 #include <poll.h>
 #include <signal.h>
@@ -150,11 +151,14 @@ std::vector<fs::path> SortedFiles(const fs::path& dir, const std::string& prefix
   return out;
 }
 
+std::vector<std::string> g_providers;  // from --providers; empty: CPU
+
 // Runs one test folder in this process. Returns "" on success, else the reason.
 std::string RunOneTest(const fs::path& dir) {
   try {
     SessionOptions opts;
     opts.intra_op_num_threads = 1;
+    opts.providers = g_providers;
     Session session((dir / "model.onnx").string(), opts);
     std::vector<fs::path> sets;
     for (const auto& e : fs::directory_iterator(dir))
@@ -240,7 +244,10 @@ void Usage() {
                "  --expect LIST  fail (exit 1) if a test listed in LIST does not pass\n"
                "  --write LIST   write the names of the passing tests to LIST\n"
                "  --label NAME   prefix for test names in lists (default: none)\n"
-               "  --timeout S    per-test time limit in seconds (default 120)\n";
+               "  --timeout S    per-test time limit in seconds (default 120)\n"
+               "  --providers L  execution providers in order, e.g. cuda,cpu (default cpu)\n"
+               "  --no-fork      run the tests in this process (one device context for all; a crash\n"
+               "                 ends the run)\n";
 }
 
 }  // namespace
@@ -248,7 +255,7 @@ void Usage() {
 int RunConformance(const std::vector<std::string>& args) {
   std::vector<std::string> dirs;
   std::string expect, write_list, label, filter;
-  bool verbose = false;
+  bool verbose = false, fork_each = true;
   int timeout_s = 120;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -262,6 +269,8 @@ int RunConformance(const std::vector<std::string>& args) {
     else if (a == "--filter") filter = next();
     else if (a == "--timeout") timeout_s = std::stoi(next());
     else if (a == "-v" || a == "--verbose") verbose = true;
+    else if (a == "--providers") g_providers = ParseProviderList(next());
+    else if (a == "--no-fork") fork_each = false;
     else if (a == "-h" || a == "--help") { Usage(); return 0; }
     else dirs.push_back(a);
   }
@@ -296,7 +305,7 @@ int RunConformance(const std::vector<std::string>& args) {
   for (const auto& [group, dir] : tests) {
     std::string name = (label.empty() ? "" : label + "/") + group + "/" + dir.filename().string();
     if (!filter.empty() && name.find(filter) == std::string::npos) continue;
-    std::string r = RunIsolated(dir, timeout_s);
+    std::string r = fork_each ? RunIsolated(dir, timeout_s) : RunOneTest(dir);
     auto& g = per_group[group];
     ++g.second;
     if (r.empty()) {

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "cli/conformance.h"
+#include "cli/provider_args.h"
 #include "cli/tensor_files.h"
 #include "model/model_loader.h"
 #include "onyx/onyx.h"
@@ -43,11 +44,46 @@ void CountOps(const Graph& g, std::map<std::string, int>& hist) {
   }
 }
 
-int Info(const std::vector<std::string>& args) {
+// `onyx info MODEL --providers cuda`: where a session with these providers runs each node.
+int PrintPlacement(const std::string& model, const std::vector<std::string>& providers) {
+  SessionOptions o;
+  o.providers = providers;
+  o.log_severity_level = 3;
+  Session s(model, o);
+  std::map<std::string, std::map<std::string, int>> per_provider;  // provider -> op -> count
+  std::map<std::string, std::string> reasons;                        // op on CPU -> why
+  for (const auto& p : s.placement()) {
+    ++per_provider[p.provider][p.op_type];
+    if (!p.reason.empty()) reasons[p.op_type] = p.reason;
+  }
+  std::cout << "placement (providers:";
+  for (const auto& p : s.providers()) std::cout << " " << p;
+  std::cout << "):\n";
+  for (const auto& [prov, ops] : per_provider) {
+    int total = 0;
+    for (const auto& [op, c] : ops) total += c;
+    std::cout << "  " << prov << ": " << total << " nodes\n";
+    for (const auto& [op, c] : ops) {
+      std::cout << "    " << std::setw(6) << c << "  " << op;
+      auto r = reasons.find(op);
+      if (r != reasons.end() && prov == "CPUExecutionProvider") std::cout << "  (" << r->second << ")";
+      std::cout << "\n";
+    }
+  }
+  return 0;
+}
+
+int Info(const std::vector<std::string>& all_args) {
+  std::vector<std::string> args, providers;
+  for (size_t i = 0; i < all_args.size(); ++i) {
+    if (all_args[i] == "--providers" && i + 1 < all_args.size()) providers = cli::ParseProviderList(all_args[++i]);
+    else args.push_back(all_args[i]);
+  }
   if (args.empty()) {
-    std::cerr << "usage: onyx info MODEL\n";
+    std::cerr << "usage: onyx info MODEL [--providers cuda,cpu]\n";
     return 2;
   }
+  if (!providers.empty()) return PrintPlacement(args[0], providers);
   Model m = LoadModelFromFile(args[0]);
   const auto& md = m.metadata;
   std::cout << "model:      " << args[0] << "\n";
@@ -97,6 +133,9 @@ struct RunArgs {
   double seconds = 0;
   int level = 99;
   unsigned seed = 0;
+  std::vector<std::string> providers;
+  std::map<std::string, std::string> provider_options;  // for the first device provider
+  std::string output_dir;
 };
 
 RunArgs ParseRunArgs(const std::vector<std::string>& args) {
@@ -118,6 +157,13 @@ RunArgs ParseRunArgs(const std::vector<std::string>& args) {
     else if (a == "--seconds") r.seconds = std::stod(next());
     else if (a == "--opt-level") r.level = std::stoi(next());
     else if (a == "--seed") r.seed = static_cast<unsigned>(std::stoul(next()));
+    else if (a == "--providers") r.providers = cli::ParseProviderList(next());
+    else if (a == "--provider-option") {
+      std::string kv = next();
+      auto eq = kv.find('=');
+      if (eq == std::string::npos) throw Error(ErrorCode::InvalidArgument, "--provider-option expects KEY=VALUE, got '" + kv + "'");
+      r.provider_options[kv.substr(0, eq)] = kv.substr(eq + 1);
+    } else if (a == "--output-dir") r.output_dir = next();
     else if (!a.empty() && a[0] == '-') throw Error(ErrorCode::InvalidArgument, "unknown option " + a);
     else if (r.model.empty()) r.model = a;
     else r.input_files.push_back(a);
@@ -153,6 +199,12 @@ SessionOptions OptionsFrom(const RunArgs& a) {
   SessionOptions o;
   o.intra_op_num_threads = a.threads;
   o.graph_optimization_level = static_cast<GraphOptimizationLevel>(a.level);
+  o.providers = a.providers;
+  for (const auto& p : a.providers)
+    if (p != "CPUExecutionProvider" && !a.provider_options.empty()) {
+      o.provider_options[p] = a.provider_options;
+      break;
+    }
   return o;
 }
 
@@ -165,6 +217,10 @@ int RunCmd(const std::vector<std::string>& args) {
   std::vector<Tensor> outs = s.Run(feeds);
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   for (size_t i = 0; i < outs.size(); ++i) std::cout << "output " << s.outputs()[i].name << ": " << cli::Summarize(outs[i]) << "\n";
+  if (!a.output_dir.empty()) {
+    std::filesystem::create_directories(a.output_dir);
+    for (size_t i = 0; i < outs.size(); ++i) cli::SaveNpy(outs[i], a.output_dir + "/output_" + std::to_string(i) + ".npy");
+  }
   std::cout << "run time: " << std::fixed << std::setprecision(2) << ms << " ms\n";
   return 0;
 }
@@ -199,6 +255,9 @@ int Perf(const std::vector<std::string>& args) {
   std::cout << std::fixed << std::setprecision(3);
   std::cout << "model:            " << a.model << "\n";
   std::cout << "threads:          " << (a.threads ? std::to_string(a.threads) : "default") << "\n";
+  std::cout << "providers:       ";
+  for (const auto& p : s.providers()) std::cout << " " << p;
+  std::cout << "\n";
   std::cout << "session creation: " << create_ms << " ms\n";
   std::cout << "first run:        " << first_ms << " ms\n";
   std::cout << "runs:             " << times.size() << "\n";
@@ -212,8 +271,10 @@ void Usage() {
   std::cout << "onyx " << Version() << " - ONNX inference runtime\n\n"
                "usage: onyx COMMAND [ARGS]\n"
                "  info MODEL                      producer, opsets, inputs/outputs, op histogram, parameters\n"
+               "  info MODEL --providers cuda     where each node runs with these providers (and why on CPU)\n"
                "  run MODEL [INPUT.npy|.pb ...]   run once on the given inputs, or random ones\n"
-               "        [--dim NAME=N] [--threads N] [--seed S]\n"
+               "        [--dim NAME=N] [--threads N] [--seed S] [--output-dir DIR (writes output_N.npy)]\n"
+               "  run/perf options: --providers cuda,cpu  --provider-option KEY=VALUE (e.g. device_id=0)\n"
                "  perf MODEL [--threads N] [--runs N] [--seconds S] [--dim NAME=N]\n"
                "                                  session creation, first run, median/p90 latency, peak memory\n"
                "  test DIR... [--expect LIST] [--write LIST]\n"

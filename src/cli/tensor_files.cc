@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <fstream>
 #include <sstream>
 
 #include "core/float16.h"
@@ -13,11 +14,13 @@ namespace onyx::cli {
 
 namespace {
 
+const std::pair<const char*, DataType> kNpyTypes[] = {
+    {"f4", DataType::Float}, {"f8", DataType::Double}, {"f2", DataType::Float16}, {"i1", DataType::Int8},
+    {"i2", DataType::Int16}, {"i4", DataType::Int32},  {"i8", DataType::Int64},   {"u1", DataType::UInt8},
+    {"u2", DataType::UInt16}, {"u4", DataType::UInt32}, {"u8", DataType::UInt64}, {"b1", DataType::Bool}};
+
 DataType NpyType(const std::string& descr, const std::string& path) {
-  static const std::pair<const char*, DataType> table[] = {
-      {"f4", DataType::Float}, {"f8", DataType::Double}, {"f2", DataType::Float16}, {"i1", DataType::Int8},
-      {"i2", DataType::Int16}, {"i4", DataType::Int32},  {"i8", DataType::Int64},   {"u1", DataType::UInt8},
-      {"u2", DataType::UInt16}, {"u4", DataType::UInt32}, {"u8", DataType::UInt64}, {"b1", DataType::Bool}};
+  const auto& table = kNpyTypes;
   if (descr.size() == 3 && descr[0] == '>' && descr.substr(1) != "i1" && descr.substr(1) != "u1" && descr.substr(1) != "b1")
     throw Error(ErrorCode::InvalidArgument, path + ": big-endian .npy data is not supported");
   std::string code = descr.size() == 3 ? descr.substr(1) : descr;
@@ -71,6 +74,28 @@ Tensor LoadNpy(const std::string& bytes, const std::string& path) {
 }
 
 }  // namespace
+
+void SaveNpy(const Tensor& t, const std::string& path) {
+  std::string code;
+  for (const auto& [c, dt] : kNpyTypes)
+    if (dt == t.dtype()) code = c;
+  if (code.empty() || !t.on_cpu()) throw Error(ErrorCode::InvalidArgument, std::string("cannot save a tensor of type ") + DataTypeName(t.dtype()) + " as .npy");
+  std::string shape = "(";
+  for (size_t i = 0; i < t.rank(); ++i) shape += std::to_string(t.dim(i)) + (t.rank() == 1 || i + 1 < t.rank() ? "," : "");
+  shape += ")";
+  std::string header = "{'descr': '" + std::string(code[0] == 'b' || code[1] == '1' ? "|" : "<") + code +
+                       "', 'fortran_order': False, 'shape': " + shape + ", }";
+  header.append(64 - (10 + header.size() + 1) % 64, ' ');
+  header += '\n';
+  std::ofstream f(path, std::ios::binary);
+  if (!f) throw Error(ErrorCode::NoSuchFile, "cannot write " + path);
+  f.write("\x93NUMPY\x01\x00", 8);
+  const uint16_t len = static_cast<uint16_t>(header.size());
+  f.put(static_cast<char>(len & 0xff)).put(static_cast<char>(len >> 8));
+  f << header;
+  f.write(static_cast<const char*>(t.raw_data()), static_cast<std::streamsize>(t.nbytes()));
+  if (!f) throw Error(ErrorCode::Fail, "failed writing " + path);
+}
 
 Tensor LoadTensorFile(const std::string& path) {
   std::string bytes = ReadFileBytes(path);

@@ -1,4 +1,5 @@
 #pragma once
+#include <functional>
 #include <map>
 #include <string>
 #include <tuple>
@@ -8,6 +9,13 @@
 
 namespace onyx {
 
+// What the partitioner knows of a node's operands when it asks a provider whether it takes it.
+struct NodeOperandTypes {
+  std::vector<DataType> inputs;   // Undefined: omitted, not a tensor, or type unknown
+  std::vector<DataType> outputs;
+  bool all_tensors = true;        // false if any operand is a sequence, optional or map
+};
+
 struct KernelDef {
   std::string provider;  // "CPUExecutionProvider"
   std::string domain;    // "" = ai.onnx
@@ -16,6 +24,19 @@ struct KernelDef {
   int64_t end_version = INT64_MAX;  // inclusive
   std::vector<DataType> types;      // element types the kernel accepts (documentation + docs/operators.md)
   KernelFactory factory;
+  // Device kernels only: inputs the kernel reads on the host (shapes, axes, pads...), so the
+  // partitioner does not copy them to the device. -1 means every input (metadata-only ops
+  // such as Shape accept a tensor wherever it lives).
+  std::vector<int> host_inputs = {};
+  // Device kernels only: whether the kernel takes this node (operand types, attributes it does
+  // not implement...). Unset: `types`, when not empty, must contain the type of input 0.
+  std::function<bool(const Node&, const NodeOperandTypes&)> supports = {};
+
+  bool ReadsOnHost(size_t input) const {
+    for (int i : host_inputs)
+      if (i < 0 || static_cast<size_t>(i) == input) return true;
+    return false;
+  }
 };
 
 // One registry of every kernel of every provider. Families register explicitly through

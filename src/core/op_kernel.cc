@@ -1,5 +1,7 @@
 #include "core/op_kernel.h"
 
+#include "core/execution_provider.h"
+
 #include "core/kernel_registry.h"
 
 namespace onyx {
@@ -77,7 +79,8 @@ const Tensor* KernelContext::OptionalInput(size_t i) const {
 
 Tensor& KernelContext::Output(size_t i, DataType dtype, const std::vector<int64_t>& shape) {
   Tensor& slot = OutputTensorSlot(i);
-  slot = Tensor(dtype, shape);
+  const ExecutionProvider* p = provider();
+  slot = p && !p->is_cpu() ? p->Allocate(dtype, shape) : Tensor(dtype, shape);
   return slot;
 }
 

@@ -12,6 +12,7 @@ namespace onyx {
 
 class ThreadPool;
 class KernelContext;
+class ExecutionProvider;
 
 // A compiled subgraph (If branch, Loop/Scan body) that a kernel can run. Created once with the
 // kernel; run with per-call inputs; outer-scope values come from the running frame.
@@ -31,6 +32,8 @@ class KernelInfo {
   // The tensor of input i if it is an initializer (constant for the session), else nullptr.
   virtual const Tensor* ConstantInput(size_t i) const = 0;
   virtual std::shared_ptr<Subgraph> CompileSubgraph(const Graph& g) const = 0;
+  // The provider the kernel is created for; nullptr means the host CPU.
+  virtual const ExecutionProvider* provider() const { return nullptr; }
 
   int64_t opset() const { return node().opset; }
   size_t num_inputs() const { return node().inputs.size(); }
@@ -70,6 +73,8 @@ class KernelContext {
   // A value visible in the running frame or its enclosing frames (for subgraphs).
   virtual const Value* LookupOuter(const std::string& name) const = 0;
   virtual bool terminated() const { return false; }
+  // The provider running the kernel (outputs are allocated in its memory); nullptr: host CPU.
+  virtual const ExecutionProvider* provider() const { return nullptr; }
 
   bool has_input(size_t i) const {
     const Value* v = i < num_inputs() ? InputValue(i) : nullptr;
@@ -80,7 +85,7 @@ class KernelContext {
   const Tensor& Input(size_t i) const;
   // nullptr if input i is omitted.
   const Tensor* OptionalInput(size_t i) const;
-  // Allocates output i and returns it for writing.
+  // Allocates output i in the running provider's memory and returns it for writing.
   Tensor& Output(size_t i, DataType dtype, const std::vector<int64_t>& shape);
   void SetOutput(size_t i, Tensor t) { SetOutput(i, Value(std::move(t))); }
 

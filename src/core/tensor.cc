@@ -125,13 +125,29 @@ Tensor::Tensor(DataType dtype, std::vector<int64_t> shape)
   data_ = storage_.get();
 }
 
-Tensor Tensor::Borrow(DataType dtype, std::vector<int64_t> shape, void* data) {
+Tensor Tensor::Borrow(DataType dtype, std::vector<int64_t> shape, void* data, Device device) {
   Tensor t;
   t.dtype_ = dtype;
   t.shape_ = std::move(shape);
   t.size_ = ShapeSize(t.shape_);
   t.data_ = data;
+  t.device_ = device;
   return t;
+}
+
+Tensor Tensor::Wrap(DataType dtype, std::vector<int64_t> shape, std::shared_ptr<void> storage, Device device) {
+  Tensor t = Borrow(dtype, std::move(shape), storage.get(), device);
+  t.storage_ = std::move(storage);
+  return t;
+}
+
+std::string Device::ToString() const {
+  switch (type) {
+    case DeviceType::CPU: return "cpu";
+    case DeviceType::CUDA: return "cuda:" + std::to_string(id);
+    case DeviceType::Emulated: return "emulated:" + std::to_string(id);
+  }
+  return "unknown";
 }
 
 Tensor Tensor::Copy(DataType dtype, std::vector<int64_t> shape, const void* data) {
@@ -156,6 +172,7 @@ Tensor Tensor::Reshaped(std::vector<int64_t> shape) const {
 
 Tensor Tensor::Clone() const {
   if (!defined()) return Tensor();
+  if (!on_cpu()) throw Error(ErrorCode::RuntimeException, "Clone of a tensor on " + device_.ToString() + ": copy it to the host first");
   return Copy(dtype_, shape_, data_);
 }
 

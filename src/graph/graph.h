@@ -39,6 +39,7 @@ struct Node {
   std::vector<std::string> outputs;  // "" marks an omitted optional output
   std::map<std::string, Attribute> attributes;
   int64_t opset = 0;  // version of the node's domain imported by the model
+  std::string provider;  // execution provider chosen by the partitioner; empty: not partitioned
 
   const Attribute* FindAttribute(const std::string& n) const {
     auto it = attributes.find(n);
@@ -71,6 +72,9 @@ class Graph {
   // including those of nested subgraphs.
   std::vector<std::string> OuterScopeReads() const;
 };
+
+// Domain of the nodes onyx itself inserts (device copies); never saved to a model.
+inline constexpr const char* kOnyxInternalDomain = "onyx.internal";
 
 // True if op_type is an operator of the default ONNX domain (any opset).
 bool IsOnnxOperator(const std::string& op_type);

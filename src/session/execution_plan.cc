@@ -13,27 +13,51 @@ class PlanSubgraph;
 
 class PlanKernelInfoImpl : public KernelInfo {
  public:
-  PlanKernelInfoImpl(const Node& node, const std::vector<const Tensor*>& consts, const KernelRegistry& registry,
-                     const std::vector<std::string>& providers, const std::vector<std::string>& visible)
-      : node_(node), consts_(consts), registry_(registry), providers_(providers), visible_(visible) {}
+  PlanKernelInfoImpl(const Node& node, const std::vector<const Tensor*>& consts, const ExecutionProvider* provider,
+                     const std::vector<const ExecutionProvider*>& providers, const std::vector<std::string>& visible)
+      : node_(node), consts_(consts), provider_(provider), providers_(providers), visible_(visible) {}
   const Node& node() const override { return node_; }
   const Tensor* ConstantInput(size_t i) const override { return i < consts_.size() ? consts_[i] : nullptr; }
   std::shared_ptr<Subgraph> CompileSubgraph(const Graph& g) const override;
+  const ExecutionProvider* provider() const override { return provider_->is_cpu() ? nullptr : provider_; }
 
  private:
   const Node& node_;
   std::vector<const Tensor*> consts_;
-  const KernelRegistry& registry_;
-  const std::vector<std::string>& providers_;
+  const ExecutionProvider* provider_;
+  const std::vector<const ExecutionProvider*>& providers_;
   const std::vector<std::string>& visible_;
+};
+
+// MemcpyFromHost / MemcpyToHost, inserted by the partitioner at device edges. A value already
+// where it is going (a feed that the caller placed on the device; a graph output the caller
+// wants left on the device) passes through without a copy.
+class DeviceCopyKernel final : public OpKernel {
+ public:
+  DeviceCopyKernel(const ExecutionProvider& device, bool to_host, bool graph_output)
+      : device_(device), to_host_(to_host), graph_output_(graph_output) {}
+  void Compute(KernelContext& ctx) const override;
+  Tensor Run(const Tensor& src) const {
+    if (src.device() == (to_host_ ? Device{} : device_.device())) return src;
+    Tensor dst = to_host_ ? Tensor(src.dtype(), src.shape()) : device_.Allocate(src.dtype(), src.shape());
+    device_.Copy(src, dst);
+    return dst;
+  }
+
+ private:
+  const ExecutionProvider& device_;
+  bool to_host_, graph_output_;
 };
 
 }  // namespace
 
 class FrameKernelContext : public KernelContext {
  public:
-  FrameKernelContext(Frame& frame, const ExecutionPlan::Step& step, ThreadPool* pool, const bool* terminate)
-      : frame_(frame), step_(step), pool_(pool), terminate_(terminate) {}
+  FrameKernelContext(Frame& frame, const ExecutionPlan::Step& step, ThreadPool* pool, const bool* terminate,
+                     bool keep_device_outputs = false)
+      : frame_(frame), step_(step), pool_(pool), terminate_(terminate), keep_device_outputs_(keep_device_outputs) {}
+  bool keep_device_outputs() const { return keep_device_outputs_; }
+  const ExecutionProvider* provider() const override { return step_.provider->is_cpu() ? nullptr : step_.provider; }
   const Node& node() const override { return *step_.node; }
   size_t num_inputs() const override { return step_.inputs.size(); }
   size_t num_outputs() const override { return step_.outputs.size(); }
@@ -68,16 +92,26 @@ class FrameKernelContext : public KernelContext {
   const ExecutionPlan::Step& step_;
   ThreadPool* pool_;
   const bool* terminate_;
+  bool keep_device_outputs_;
   Value scratch_;
 };
 
 namespace {
 
+void DeviceCopyKernel::Compute(KernelContext& ctx) const {
+  const Tensor& src = ctx.Input(0);
+  if (graph_output_ && static_cast<FrameKernelContext&>(ctx).keep_device_outputs()) {
+    ctx.SetOutput(0, src);
+    return;
+  }
+  ctx.SetOutput(0, Run(src));
+}
+
 class PlanSubgraph : public Subgraph {
  public:
-  PlanSubgraph(std::shared_ptr<const Graph> g, const KernelRegistry& registry, const std::vector<std::string>& providers,
+  PlanSubgraph(std::shared_ptr<const Graph> g, const std::vector<const ExecutionProvider*>& providers,
                const std::vector<std::string>& visible)
-      : plan_(std::move(g), registry, providers, visible) {
+      : plan_(std::move(g), providers, visible) {
     for (int s : plan_.output_slots()) outputs_.push_back(s);
   }
   const Graph& graph() const override { return plan_.graph(); }
@@ -94,7 +128,10 @@ class PlanSubgraph : public Subgraph {
 std::shared_ptr<Subgraph> PlanKernelInfoImpl::CompileSubgraph(const Graph& g) const {
   // The subgraph is owned by the node's attribute, which outlives the plan.
   std::shared_ptr<const Graph> alias(std::shared_ptr<const Graph>(), &g);
-  return std::make_shared<PlanSubgraph>(alias, registry_, providers_, visible_);
+  std::vector<const ExecutionProvider*> cpu;
+  for (const auto* p : providers_)
+    if (p->is_cpu()) cpu.push_back(p);
+  return std::make_shared<PlanSubgraph>(alias, cpu, visible_);
 }
 
 }  // namespace
@@ -106,9 +143,9 @@ const Value* Frame::Lookup(const std::string& name) const {
   return parent ? parent->Lookup(name) : nullptr;
 }
 
-ExecutionPlan::ExecutionPlan(std::shared_ptr<const Graph> graph, const KernelRegistry& registry,
-                             std::vector<std::string> providers, const std::vector<std::string>& outer_names)
-    : graph_(std::move(graph)), registry_(registry), providers_(std::move(providers)) {
+ExecutionPlan::ExecutionPlan(std::shared_ptr<const Graph> graph, std::vector<const ExecutionProvider*> providers,
+                             const std::vector<std::string>& outer_names)
+    : graph_(std::move(graph)), providers_(std::move(providers)) {
   const Graph& g = *graph_;
   auto slot = [&](const std::string& name) {
     auto [it, fresh] = slots_.emplace(name, static_cast<int>(slot_names_.size()));
@@ -136,6 +173,7 @@ ExecutionPlan::ExecutionPlan(std::shared_ptr<const Graph> graph, const KernelReg
   std::vector<int> last_use(slot_names_.size(), -1);
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     const Node& node = g.nodes[i];
+    const int step_index = static_cast<int>(steps_.size());
     Step step;
     step.node = &node;
     std::vector<const Tensor*> consts;
@@ -145,7 +183,7 @@ ExecutionPlan::ExecutionPlan(std::shared_ptr<const Graph> graph, const KernelReg
       const bool is_const = s >= 0 && !constants_[s].is_none() &&
                             std::find(input_slots_.begin(), input_slots_.end(), s) == input_slots_.end();
       consts.push_back(is_const ? &constants_[s].tensor() : nullptr);
-      if (s >= 0) last_use[s] = static_cast<int>(i);
+      if (s >= 0) last_use[s] = step_index;
     }
     // Values that subgraphs read from this scope must live until this node has run.
     for (const auto& [an, a] : node.attributes) {
@@ -154,14 +192,28 @@ ExecutionPlan::ExecutionPlan(std::shared_ptr<const Graph> graph, const KernelReg
       for (const auto& sg : subs)
         for (const auto& name : sg->OuterScopeReads()) {
           auto it = slots_.find(name);
-          if (it != slots_.end()) last_use[it->second] = static_cast<int>(i);
+          if (it != slots_.end()) last_use[it->second] = step_index;
         }
     }
     for (const auto& o : node.outputs) step.outputs.push_back(o.empty() ? -1 : slot(o));
+    if (node.domain == kOnyxInternalDomain) {
+      step.provider = FindProvider(node.provider);
+      const Attribute* out_attr = node.FindAttribute("graph_output");
+      auto copy = std::make_unique<DeviceCopyKernel>(*step.provider, node.op_type == "MemcpyToHost", out_attr && out_attr->i != 0);
+      if (consts[0]) {  // a weight copied to the device once, not per run
+        constants_[step.outputs[0]] = Value(copy->Run(*consts[0]));
+        continue;
+      }
+      step.kernel = std::move(copy);
+      node_providers_.push_back(step.provider->name());
+      steps_.push_back(std::move(step));
+      continue;
+    }
     const KernelDef* def = nullptr;
-    std::string chosen;
-    for (const auto& p : providers_) {
-      def = registry_.Find(p, node.domain, node.op_type, node.opset);
+    const ExecutionProvider* chosen = nullptr;
+    for (const auto* p : providers_) {
+      if (!node.provider.empty() && p->name() != node.provider) continue;
+      def = p->registry().Find(p->name(), node.domain, node.op_type, node.opset);
       if (def) {
         chosen = p;
         break;
@@ -173,18 +225,37 @@ ExecutionPlan::ExecutionPlan(std::shared_ptr<const Graph> graph, const KernelReg
       std::string dom = node.domain.empty() ? "ai.onnx" : node.domain;
       throw Error(ErrorCode::NotImplemented,
                   "no kernel for " + node.Describe() + " (domain " + dom + ", opset " + std::to_string(node.opset) +
-                      "): onyx does not implement " + node.op_type + (registry_.HasOp(node.domain, node.op_type) ? " for this opset version" : " yet"));
+                      "): onyx does not implement " + node.op_type + (KernelRegistry::Global().HasOp(node.domain, node.op_type) ? " for this opset version" : " yet"));
     }
-    PlanKernelInfoImpl info(node, consts, registry_, providers_, visible);
+    step.provider = chosen;
+    PlanKernelInfoImpl info(node, consts, chosen, providers_, visible);
     step.kernel = def->factory(info);
-    node_providers_.push_back(chosen);
+    node_providers_.push_back(chosen->name());
     steps_.push_back(std::move(step));
   }
+  for (const auto& step : steps_)
+    if (!step.provider->is_cpu() && std::find(devices_.begin(), devices_.end(), step.provider) == devices_.end())
+      devices_.push_back(step.provider);
+  // A feed placed on a device by the caller must reach host kernels in host memory.
+  std::set<int> host_read(output_slots_.begin(), output_slots_.end());
+  for (const auto& step : steps_) {
+    const bool metadata_only = step.node->domain.empty() && (step.node->op_type == "Shape" || step.node->op_type == "Size");
+    if (step.provider->is_cpu() && step.node->domain != kOnyxInternalDomain && !metadata_only)
+      host_read.insert(step.inputs.begin(), step.inputs.end());
+  }
+  for (int s : input_slots_) input_read_on_host_.push_back(host_read.count(s) > 0);
+  if (!devices_.empty()) device_mutex_ = std::make_unique<std::mutex>();
   std::set<int> keep(output_slots_.begin(), output_slots_.end());
   for (size_t s = 0; s < last_use.size(); ++s) {
     if (last_use[s] >= 0 && !keep.count(static_cast<int>(s)) && constants_[s].is_none())
       steps_[last_use[s]].release.push_back(static_cast<int>(s));
   }
+}
+
+const ExecutionProvider* ExecutionPlan::FindProvider(const std::string& name) const {
+  for (const auto* p : providers_)
+    if (p->name() == name) return p;
+  throw Error(ErrorCode::InvalidGraph, "node assigned to execution provider '" + name + "', which the session does not have");
 }
 
 int ExecutionPlan::SlotOf(const std::string& name) const {
@@ -193,12 +264,29 @@ int ExecutionPlan::SlotOf(const std::string& name) const {
 }
 
 std::vector<Value> ExecutionPlan::Execute(const std::vector<Value>& inputs, ThreadPool* pool, const Frame* parent,
-                                          const std::vector<int>& wanted, const bool* terminate) const {
+                                          const std::vector<int>& wanted, const bool* terminate,
+                                          bool keep_device_outputs) const {
+  std::unique_lock<std::mutex> device_lock;
+  if (device_mutex_) device_lock = std::unique_lock<std::mutex>(*device_mutex_);
   Frame frame{this, parent, std::vector<Value>(slot_names_.size())};
   for (size_t s = 0; s < constants_.size(); ++s)
     if (!constants_[s].is_none()) frame.values[s] = constants_[s];
-  for (size_t i = 0; i < input_slots_.size() && i < inputs.size(); ++i)
-    if (!inputs[i].is_none() || constants_[input_slots_[i]].is_none()) frame.values[input_slots_[i]] = inputs[i];
+  for (size_t i = 0; i < input_slots_.size() && i < inputs.size(); ++i) {
+    if (inputs[i].is_none() && !constants_[input_slots_[i]].is_none()) continue;
+    Value v = inputs[i];
+    if (v.is_tensor() && !v.tensor().on_cpu() && input_read_on_host_[i]) {
+      const ExecutionProvider* owner = nullptr;
+      for (const auto* d : devices_)
+        if (d->device() == v.tensor().device()) owner = d;
+      if (!owner)
+        throw Error(ErrorCode::InvalidArgument, "input '" + graph_->inputs[i].name + "' is on " + v.tensor().device().ToString() +
+                                                    ", a device this session does not use; pass it in host memory");
+      Tensor host(v.tensor().dtype(), v.tensor().shape());
+      owner->Copy(v.tensor(), host);
+      v = Value(host);
+    }
+    frame.values[input_slots_[i]] = std::move(v);
+  }
   for (const auto& [s, name] : outer_reads_) {
     const Value* v = parent ? parent->Lookup(name) : nullptr;
     if (!v) throw Error(ErrorCode::InvalidGraph, "subgraph '" + graph_->name + "' reads '" + name + "', which no enclosing graph defines");
@@ -206,7 +294,7 @@ std::vector<Value> ExecutionPlan::Execute(const std::vector<Value>& inputs, Thre
   }
   for (const auto& step : steps_) {
     if (terminate && *terminate) throw Error(ErrorCode::Fail, "the run was terminated by RunOptions.terminate");
-    FrameKernelContext ctx(frame, step, pool, terminate);
+    FrameKernelContext ctx(frame, step, pool, terminate, keep_device_outputs);
     try {
       step.kernel->Compute(ctx);
     } catch (const Error& e) {
@@ -226,6 +314,7 @@ std::vector<Value> ExecutionPlan::Execute(const std::vector<Value>& inputs, Thre
     }
     for (int s : step.release) frame.values[s] = Value();
   }
+  for (const auto* d : devices_) d->Synchronize();
   std::vector<Value> out;
   out.reserve(wanted.size());
   for (int s : wanted) out.push_back(frame.values[s]);

@@ -1,9 +1,11 @@
 #pragma once
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "core/execution_provider.h"
 #include "core/kernel_registry.h"
 #include "core/op_kernel.h"
 #include "graph/graph.h"
@@ -18,9 +20,11 @@ struct Frame;
 // changes lives in a Frame.
 class ExecutionPlan {
  public:
-  // outer_names: values visible from enclosing graphs (for subgraphs); providers: in priority order.
-  ExecutionPlan(std::shared_ptr<const Graph> graph, const KernelRegistry& registry,
-                std::vector<std::string> providers, const std::vector<std::string>& outer_names = {});
+  // outer_names: values visible from enclosing graphs (for subgraphs); providers: in priority
+  // order. A node that the partitioner assigned (Node::provider) runs there; others run on the
+  // first provider with a kernel for them. Subgraphs run on the CPU provider.
+  ExecutionPlan(std::shared_ptr<const Graph> graph, std::vector<const ExecutionProvider*> providers,
+                const std::vector<std::string>& outer_names = {});
 
   const Graph& graph() const { return *graph_; }
   int SlotOf(const std::string& name) const;  // -1 if unknown
@@ -31,26 +35,34 @@ class ExecutionPlan {
 
   // Executes the graph. inputs are the values of the graph inputs in order (None for an
   // omitted input that has an initializer). parent: the enclosing frame for outer-scope reads.
+  // keep_device_outputs: graph outputs produced on a device stay there (no copy to the host).
   std::vector<Value> Execute(const std::vector<Value>& inputs, ThreadPool* pool, const Frame* parent,
-                             const std::vector<int>& wanted_output_slots, const bool* terminate = nullptr) const;
+                             const std::vector<int>& wanted_output_slots, const bool* terminate = nullptr,
+                             bool keep_device_outputs = false) const;
 
  private:
   friend class PlanKernelInfo;
+  const ExecutionProvider* FindProvider(const std::string& name) const;
   struct Step {
     const Node* node;
+    const ExecutionProvider* provider;
     std::unique_ptr<OpKernel> kernel;
     std::vector<int> inputs;   // slot per input, -1 if omitted
     std::vector<int> outputs;  // slot per output, -1 if omitted
     std::vector<int> release;  // slots whose last reader is this step
   };
   std::shared_ptr<const Graph> graph_;
-  const KernelRegistry& registry_;
-  std::vector<std::string> providers_;
+  std::vector<const ExecutionProvider*> providers_;
+  std::vector<const ExecutionProvider*> devices_;  // device providers that run steps of this plan
+  // Device providers queue work on one stream per session, so runs of a plan that uses one are
+  // serialised; CPU-only plans run concurrently.
+  std::unique_ptr<std::mutex> device_mutex_;
   std::unordered_map<std::string, int> slots_;
   std::vector<std::string> slot_names_;
   std::vector<Value> constants_;  // per slot: initializer value or None
   std::vector<std::pair<int, std::string>> outer_reads_;
   std::vector<int> input_slots_, output_slots_;
+  std::vector<bool> input_read_on_host_;  // per graph input: some host kernel reads it directly
   std::vector<Step> steps_;
   std::vector<std::string> node_providers_;
 

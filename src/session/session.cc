@@ -1,17 +1,25 @@
 #include "onyx/session.h"
 
+#include <algorithm>
+#include <cstdio>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <set>
 #include <unordered_map>
 
+#include "core/execution_provider.h"
 #include "core/kernel_registry.h"
 #include "core/thread_pool.h"
 #include "cpu_kernels.h"
+#ifdef ONYX_USE_CUDA
+#include "cuda_provider.h"
+#endif
 #include "model/model_loader.h"
 #include "graph/shape_inference.h"
 #include "optimizer/optimizer.h"
 #include "session/execution_plan.h"
+#include "session/partitioner.h"
 
 namespace onyx {
 
@@ -19,14 +27,61 @@ const KernelRegistry& KernelRegistry::Global() {
   static const KernelRegistry registry = [] {
     KernelRegistry r;
     RegisterCpuKernels(r);
+#ifdef ONYX_USE_CUDA
+    cuda::RegisterCudaKernels(r);
+    cuda::RegisterCudaProvider();
+#endif
     return r;
   }();
   return registry;
 }
 
-std::vector<std::string> AvailableProviders() { return {kCpuProvider}; }
+std::vector<std::string> AvailableProviders() {
+  KernelRegistry::Global();  // registers the built-in providers
+  return RegisteredExecutionProviders();
+}
 
 const char* Version() { return ONYX_VERSION; }
+
+namespace {
+// One provider per device for copies and allocations outside sessions (kept for the process).
+const ExecutionProvider& ProviderFor(Device device) {
+  static std::mutex mu;
+  static std::map<std::pair<int, int>, std::unique_ptr<ExecutionProvider>> providers;
+  std::lock_guard<std::mutex> lock(mu);
+  auto& p = providers[{static_cast<int>(device.type), device.id}];
+  if (!p) {
+    KernelRegistry::Global();  // registers the built-in providers
+    if (device.type == DeviceType::CPU) p = CreateExecutionProvider(kCpuProvider);
+    else if (device.type == DeviceType::CUDA) p = CreateExecutionProvider("CUDAExecutionProvider", {{"device_id", std::to_string(device.id)}});
+    else throw Error(ErrorCode::InvalidArgument, "no provider for device " + device.ToString());
+  }
+  return *p;
+}
+}  // namespace
+
+Tensor CopyTensor(const Tensor& src, Device target) {
+  if (src.on_cpu() && target.is_cpu()) return src.Clone();
+  const ExecutionProvider& p = ProviderFor(target.is_cpu() ? src.device() : target);
+  Tensor dst = target.is_cpu() ? Tensor(src.dtype(), src.shape()) : p.Allocate(src.dtype(), src.shape());
+  p.Copy(src, dst);
+  p.Synchronize();
+  return dst;
+}
+
+void CopyTensorInto(const Tensor& src, Tensor& dst) {
+  const Device via = !dst.on_cpu() ? dst.device() : src.device();
+  const ExecutionProvider& p = ProviderFor(via);
+  if (!src.on_cpu() && !dst.on_cpu() && src.device() != dst.device())
+    throw Error(ErrorCode::NotImplemented, "copies between two devices (" + src.device().ToString() + " to " + dst.device().ToString() + ") go through the host");
+  p.Copy(src, dst);
+  p.Synchronize();
+}
+
+Tensor AllocateTensor(DataType dtype, const std::vector<int64_t>& shape, Device device) {
+  if (device.is_cpu()) return Tensor(dtype, shape);
+  return ProviderFor(device).Allocate(dtype, shape);
+}
 
 struct Session::Impl {
   SessionOptions options;
@@ -35,12 +90,16 @@ struct Session::Impl {
   std::vector<ValueInfo> all_inputs;   // every graph input, in order
   std::vector<ValueInfo> outputs;
   std::vector<std::string> providers;
+  std::vector<std::unique_ptr<ExecutionProvider>> provider_objects;  // in priority order, CPU last
+  std::vector<NodePlacement> placement;
   std::unique_ptr<ThreadPool> pool;
   std::unique_ptr<ExecutionPlan> plan;
   std::unordered_map<std::string, size_t> input_index;   // name -> position in all_inputs
   std::unordered_map<std::string, size_t> output_index;  // name -> position in outputs
 
   void Init(Model m, const SessionOptions& opts);
+  void CreateProviders(const SessionOptions& opts);
+  void Log(int severity, const std::string& message) const;
   void CheckFeed(const ValueInfo& vi, const Value& v) const;
 };
 
@@ -62,21 +121,7 @@ void Session::Impl::Init(Model m, const SessionOptions& opts) {
     output_index[g.outputs[i].name] = i;
   }
 
-  const auto available = AvailableProviders();
-  if (opts.providers.empty()) {
-    providers = available;
-  } else {
-    for (const auto& p : opts.providers) {
-      if (std::find(available.begin(), available.end(), p) == available.end()) {
-        std::string list;
-        for (const auto& a : available) list += (list.empty() ? "" : ", ") + a;
-        throw Error(ErrorCode::InvalidArgument, "execution provider '" + p + "' is not available in this build of onyx (available: " + list + ")");
-      }
-      providers.push_back(p);
-    }
-  }
-  if (std::find(providers.begin(), providers.end(), kCpuProvider) == providers.end()) providers.push_back(kCpuProvider);
-
+  CreateProviders(opts);
   if (opts.intra_op_num_threads < 0) throw Error(ErrorCode::InvalidArgument, "intra_op_num_threads must be >= 0, got " + std::to_string(opts.intra_op_num_threads));
   int threads = opts.intra_op_num_threads > 0 ? opts.intra_op_num_threads : ThreadPool::DefaultThreadCount();
   if (threads > 1) pool = std::make_unique<ThreadPool>(threads);
@@ -84,7 +129,43 @@ void Session::Impl::Init(Model m, const SessionOptions& opts) {
   OptimizerContext octx{&KernelRegistry::Global(), kCpuProvider};
   OptimizeGraph(g, opts.graph_optimization_level, octx);
   if (!opts.optimized_model_filepath.empty()) SaveModel(g, model.metadata, opts.optimized_model_filepath);
-  plan = std::make_unique<ExecutionPlan>(model.graph, KernelRegistry::Global(), providers);
+  std::vector<const ExecutionProvider*> eps;
+  for (const auto& p : provider_objects) eps.push_back(p.get());
+  Placement placed = PartitionGraph(g, eps, PartitionOptions{opts.disable_cpu_ep_fallback});
+  for (auto& e : placed.nodes) placement.push_back({e.node, e.op_type, e.provider, e.reason});
+  if (eps.size() > 1) Log(1, "node placement: " + placed.Summary());
+  plan = std::make_unique<ExecutionPlan>(model.graph, eps);
+}
+
+void Session::Impl::Log(int severity, const std::string& message) const {
+  if (severity >= options.log_severity_level) std::fprintf(stderr, "[onyx %s] %s\n", severity >= 3 ? "E" : severity == 2 ? "W" : "I", message.c_str());
+}
+
+void Session::Impl::CreateProviders(const SessionOptions& opts) {
+  std::vector<std::string> wanted = opts.providers;
+  if (std::find(wanted.begin(), wanted.end(), kCpuProvider) == wanted.end()) wanted.push_back(kCpuProvider);
+  const auto available = AvailableProviders();
+  for (const auto& name : wanted) {
+    if (std::find(available.begin(), available.end(), name) == available.end()) {
+      std::string list;
+      for (const auto& a : available) list += (list.empty() ? "" : ", ") + a;
+      throw Error(ErrorCode::InvalidArgument, "execution provider '" + name + "' is not available in this build of onyx (available: " + list + ")");
+    }
+    if (std::find(providers.begin(), providers.end(), name) != providers.end()) continue;
+    auto it = opts.provider_options.find(name);
+    const ProviderOptions po = it == opts.provider_options.end() ? ProviderOptions{} : it->second;
+    try {
+      provider_objects.push_back(CreateExecutionProvider(name, po));
+    } catch (const Error& e) {
+      if (name == kCpuProvider || opts.disable_cpu_ep_fallback || e.code() == ErrorCode::InvalidArgument) throw;
+      Log(2, "cannot create " + name + ", running on the remaining providers: " + e.what());
+      continue;
+    }
+    providers.push_back(name);
+  }
+  for (const auto& [name, po] : opts.provider_options)
+    if (std::find(wanted.begin(), wanted.end(), name) == wanted.end())
+      throw Error(ErrorCode::InvalidArgument, "options given for execution provider '" + name + "', which is not in the providers list");
 }
 
 namespace {
@@ -137,9 +218,10 @@ const std::vector<ValueInfo>& Session::inputs() const { return impl_->inputs; }
 const std::vector<ValueInfo>& Session::outputs() const { return impl_->outputs; }
 const ModelMetadata& Session::metadata() const { return impl_->model.metadata; }
 std::vector<std::string> Session::providers() const { return impl_->providers; }
+const std::vector<NodePlacement>& Session::placement() const { return impl_->placement; }
 
 std::vector<Value> Session::RunValues(const std::vector<std::pair<std::string, Value>>& feeds,
-                                      const std::vector<std::string>& output_names) const {
+                                      const std::vector<std::string>& output_names, const RunOptions& run_options) const {
   const Impl& s = *impl_;
   std::vector<Value> inputs(s.all_inputs.size());
   std::vector<bool> given(s.all_inputs.size(), false);
@@ -174,7 +256,7 @@ std::vector<Value> Session::RunValues(const std::vector<std::pair<std::string, V
       wanted.push_back(s.plan->output_slots()[it->second]);
     }
   }
-  return s.plan->Execute(inputs, s.pool.get(), nullptr, wanted);
+  return s.plan->Execute(inputs, s.pool.get(), nullptr, wanted, nullptr, run_options.keep_outputs_on_device);
 }
 
 std::vector<Tensor> Session::Run(const std::vector<std::pair<std::string, Tensor>>& feeds,

@@ -1,0 +1,143 @@
+// Softmax and LogSoftmax (before opset 13 over the input coerced to 2-D at `axis`, since 13
+// along `axis`), and LayerNormalization (opset 17) on CUDA, for float and float16.
+#include <memory>
+#include <string>
+
+#include "cuda_math.h"
+#include "row_ops_impl.h"
+
+namespace onyx::cuda {
+
+namespace {
+
+int64_t NormalizeAxis(const KernelContext& ctx, int64_t axis, int64_t rank) {
+  if (axis < -rank || axis >= rank)
+    throw ctx.MakeError(ErrorCode::InvalidArgument,
+                        "axis " + std::to_string(axis) + " is out of range for rank " + std::to_string(rank));
+  return axis < 0 ? axis + rank : axis;
+}
+
+template <bool kLog>
+class SoftmaxKernel final : public CudaKernel {
+ public:
+  explicit SoftmaxKernel(const KernelInfo& info)
+      : CudaKernel(info), legacy_(info.opset() < 13), axis_(info.GetInt("axis", info.opset() < 13 ? 1 : -1)) {}
+
+  void Compute(KernelContext& ctx) const override {
+    const Tensor& X = ctx.Input(0);
+    if (!IsFloatType(X.dtype()))
+      throw ctx.MakeError(ErrorCode::NotImplemented,
+                          std::string("element type ") + DataTypeName(X.dtype()) + " is not supported on CUDA");
+    const int64_t rank = static_cast<int64_t>(X.rank());
+    // A scalar is one row of one element.
+    const int64_t axis = rank == 0 ? 0 : NormalizeAxis(ctx, axis_, rank);
+    int64_t outer = 1, len = 1, inner = 1;
+    for (int64_t d = 0; d < rank; ++d) {
+      if (d < axis) outer *= X.dim(d);
+      else if (d == axis || legacy_) len *= X.dim(d);
+      else inner *= X.dim(d);
+    }
+    Tensor& Y = ctx.Output(0, X.dtype(), X.shape());
+    if (Y.size() == 0) return;
+    CheckCuda(LaunchSoftmax(X.dtype() == DataType::Float16, kLog, X.raw_data(), Y.raw_data(), outer, len, inner, stream()),
+              kLog ? "LogSoftmax" : "Softmax");
+  }
+
+ private:
+  bool legacy_;
+  int64_t axis_;
+};
+
+class LayerNormKernel final : public CudaKernel {
+ public:
+  explicit LayerNormKernel(const KernelInfo& info)
+      : CudaKernel(info), axis_(info.GetInt("axis", -1)), epsilon_(info.GetFloat("epsilon", 1e-5f)) {}
+
+  void Compute(KernelContext& ctx) const override {
+    const Tensor& X = ctx.Input(0);
+    const Tensor& S = ctx.Input(1);
+    const Tensor* B = ctx.OptionalInput(2);
+    if (!IsFloatType(X.dtype()) || !IsFloatType(S.dtype()) || (B && B->dtype() != S.dtype()))
+      throw ctx.MakeError(ErrorCode::NotImplemented, std::string("element types ") + DataTypeName(X.dtype()) + ", " +
+                                                         DataTypeName(S.dtype()) + " are not supported on CUDA");
+    const int64_t rank = static_cast<int64_t>(X.rank());
+    if (rank == 0) throw ctx.MakeError(ErrorCode::InvalidArgument, "input X should have rank >= 1");
+    const int64_t axis = NormalizeAxis(ctx, axis_, rank);
+    const std::vector<int64_t> norm_shape(X.shape().begin() + axis, X.shape().end());
+    const int64_t n = ShapeSize(norm_shape), rows = n == 0 ? 0 : X.size() / n;
+    Tensor& Y = ctx.Output(0, X.dtype(), X.shape());
+    std::vector<int64_t> stat_shape(X.shape().begin(), X.shape().begin() + axis);
+    stat_shape.resize(static_cast<size_t>(rank), 1);
+    Tensor* mean = ctx.has_output(1) ? &ctx.Output(1, DataType::Float, stat_shape) : nullptr;
+    Tensor* inv = ctx.has_output(2) ? &ctx.Output(2, DataType::Float, stat_shape) : nullptr;
+    if (rows == 0) return;
+    std::shared_ptr<void> scale_buf, bias_buf;
+    const void* scale = Param(ctx, S, norm_shape, "Scale", scale_buf);
+    const void* bias = B ? Param(ctx, *B, norm_shape, "B", bias_buf) : nullptr;
+    CheckCuda(LaunchLayerNorm(X.dtype() == DataType::Float16, S.dtype() == DataType::Float16, X.raw_data(), scale, bias,
+                              Y.raw_data(), mean ? mean->data<float>() : nullptr, inv ? inv->data<float>() : nullptr,
+                              rows, n, epsilon_, stream()),
+              "LayerNormalization");
+  }
+
+ private:
+  // The parameter's values over the normalized shape: the tensor itself when it has that many
+  // elements, else expanded (right-aligned numpy broadcasting) into scratch memory.
+  const void* Param(const KernelContext& ctx, const Tensor& p, const std::vector<int64_t>& norm_shape, const char* name,
+                    std::shared_ptr<void>& buf) const {
+    const int64_t n = ShapeSize(norm_shape);
+    if (p.size() == n) return p.raw_data();
+    const std::vector<int64_t>& ps = p.shape();
+    const size_t r = norm_shape.size();
+    bool ok = true;
+    for (size_t k = 0; k < ps.size(); ++k) {
+      const size_t from_end = ps.size() - 1 - k;
+      if (from_end >= r) ok = ok && ps[k] == 1;
+      else ok = ok && (ps[k] == 1 || ps[k] == norm_shape[r - 1 - from_end]);
+    }
+    if (!ok)
+      throw ctx.MakeError(ErrorCode::InvalidArgument, std::string(name) + " of shape " + ShapeToString(ps) +
+                                                          " does not broadcast to the normalized shape " +
+                                                          ShapeToString(norm_shape));
+    const std::vector<int64_t> trimmed(ps.size() > r ? ps.end() - static_cast<std::ptrdiff_t>(r) : ps.begin(), ps.end());
+    const BroadcastParams bp = MakeBroadcastParams(ctx, {&trimmed}, norm_shape);
+    const size_t elem = DataTypeSize(p.dtype());
+    buf = cuda().Scratch(static_cast<size_t>(n) * elem);
+    CheckCuda(LaunchBroadcastCopy(static_cast<int>(elem), p.raw_data(), buf.get(), n, bp, stream()), name);
+    return buf.get();
+  }
+
+  int64_t axis_;
+  float epsilon_;
+};
+
+}  // namespace
+
+void RegisterCudaSoftmaxKernels(KernelRegistry& r) {
+  auto float_input = [](const Node&, const NodeOperandTypes& t) { return IsFloatType(InputType(t, 0)); };
+  KernelDef softmax = CudaDef<SoftmaxKernel<false>>("Softmax", 1, INT64_MAX, FloatTypes());
+  softmax.supports = float_input;
+  r.Register(std::move(softmax));
+  KernelDef log_softmax = CudaDef<SoftmaxKernel<true>>("LogSoftmax", 1, INT64_MAX, FloatTypes());
+  log_softmax.supports = float_input;
+  r.Register(std::move(log_softmax));
+
+  KernelDef ln = CudaDef<LayerNormKernel>("LayerNormalization", 17, INT64_MAX, FloatTypes());
+  ln.supports = [](const Node& n, const NodeOperandTypes& t) {
+    if (!IsFloatType(InputType(t, 0)) || !HasInput(n, 1) || !IsFloatType(InputType(t, 1))) return false;
+    if (HasInput(n, 2) && InputType(t, 2) != InputType(t, 1)) return false;
+    // Mean and InvStdDev are produced in float (stash_type 1); a double stash stays on the CPU.
+    const Attribute* stash = n.FindAttribute("stash_type");
+    if (stash && (stash->type != Attribute::Type::Int || stash->i != static_cast<int64_t>(DataType::Float))) return false;
+    for (size_t i = 1; i <= 2; ++i)
+      if (HasOutput(n, i) && OutputType(t, i) != DataType::Float && OutputType(t, i) != DataType::Undefined) return false;
+    return true;
+  };
+  KernelDef ms_ln = ln;  // com.microsoft's, emitted by the optimizer's fusion before opset 17
+  ms_ln.domain = "com.microsoft";
+  ms_ln.since_version = 1;
+  r.Register(std::move(ln));
+  r.Register(std::move(ms_ln));
+}
+
+}  // namespace onyx::cuda

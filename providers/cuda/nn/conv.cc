@@ -1,0 +1,488 @@
+// Conv and ConvTranspose on cuDNN (1-D as 2-D with a leading spatial dim of 1, 2-D, 3-D).
+// Window geometry (pads, auto_pad, output shapes) is the CPU kernels' own, so both providers
+// agree on shapes. cuDNN only pads symmetrically: Conv pads the input's extra side itself, and
+// ConvTranspose computes the unpadded output and crops it when cuDNN cannot express the result.
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "cudnn_common.h"
+#include "nn/nn_common.h"
+#include "nn_impl.h"
+
+namespace onyx::cuda {
+
+namespace {
+
+// Largest workspace an algorithm may ask for.
+constexpr size_t kMaxWorkspace = size_t(1) << 30;
+
+struct ChosenAlgo {
+  int algo = 0;  // cudnnConvolutionFwdAlgo_t or cudnnConvolutionBwdDataAlgo_t
+  size_t workspace = 0;
+};
+
+// The algorithm chosen per input and weight shape, shared by the kernel's concurrent runs.
+class AlgoCache {
+ public:
+  bool Find(const std::vector<int64_t>& key, ChosenAlgo* out) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = map_.find(key);
+    if (it == map_.end()) return false;
+    *out = it->second;
+    return true;
+  }
+  void Put(const std::vector<int64_t>& key, ChosenAlgo a) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    map_[key] = a;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  mutable std::map<std::vector<int64_t>, ChosenAlgo> map_;
+};
+
+std::vector<int64_t> CacheKey(const Tensor& X, const Tensor& W) {
+  std::vector<int64_t> k = X.shape();
+  k.push_back(-1);
+  k.insert(k.end(), W.shape().begin(), W.shape().end());
+  return k;
+}
+
+// 1-D problems run as 2-D ones over a height of 1.
+std::vector<int64_t> LiftSpatial(std::vector<int64_t> v, int64_t fill) {
+  if (v.size() == 1) v.insert(v.begin(), fill);
+  return v;
+}
+
+std::vector<int64_t> Concat(std::vector<int64_t> head, const std::vector<int64_t>& spatial) {
+  head.insert(head.end(), spatial.begin(), spatial.end());
+  return head;
+}
+
+// Up to 3 spatial dims as exactly 3 (leading 1s), for the window copy kernel.
+void To3(const std::vector<int64_t>& v, int64_t fill, int64_t out[3]) {
+  const size_t off = 3 - v.size();
+  for (size_t i = 0; i < 3; ++i) out[i] = i < off ? fill : v[i - off];
+}
+
+// Tensor cores for float16; for float TF32 tensor cores only when the session allows them.
+cudnnMathType_t MathType(DataType dt, const CudaExecutionProvider& cuda) {
+  if (dt == DataType::Float16) return CUDNN_TENSOR_OP_MATH;
+  return cuda.options().use_tf32 ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH;
+}
+
+// The descriptors of one cuDNN convolution: x (N, C, spatial), w (M, C / group, kernel),
+// y (N, M, out) as the forward convolution sees them.
+struct ConvDescriptors {
+  CudnnTensor x, y, bias;
+  CudnnFilter w;
+  CudnnConvolution conv;
+
+  void Set(const CudaExecutionProvider& cuda, DataType dt, const std::vector<int64_t>& xdims,
+           const std::vector<int64_t>& wdims, const std::vector<int64_t>& ydims, const std::vector<int64_t>& pads,
+           const std::vector<int64_t>& strides, const std::vector<int64_t>& dilations, int64_t group,
+           const KernelContext& ctx) {
+    x.Set(dt, xdims, ctx);
+    w.Set(dt, wdims, ctx);
+    y.Set(dt, ydims, ctx);
+    std::vector<int64_t> bdims(ydims.size(), 1);
+    bdims[1] = ydims[1];
+    bias.Set(dt, bdims, ctx);
+    const std::vector<int> p = CudnnDims(pads, ctx), s = CudnnDims(strides, ctx), d = CudnnDims(dilations, ctx);
+    // float16 accumulates in float.
+    CheckCudnn(cudnnSetConvolutionNdDescriptor(conv.get(), static_cast<int>(p.size()), p.data(), s.data(), d.data(),
+                                               CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT),
+               "cudnnSetConvolutionNdDescriptor");
+    CheckCudnn(cudnnSetConvolutionGroupCount(conv.get(), CudnnDims({group}, ctx)[0]), "cudnnSetConvolutionGroupCount");
+    CheckCudnn(cudnnSetConvolutionMathType(conv.get(), MathType(dt, cuda)), "cudnnSetConvolutionMathType");
+    // cuDNN's idea of the forward output must be ours, or the call would read out of bounds.
+    std::vector<int> out(ydims.size());
+    CheckCudnn(cudnnGetConvolutionNdForwardOutputDim(conv.get(), x.get(), w.get(), static_cast<int>(out.size()), out.data()),
+               "cudnnGetConvolutionNdForwardOutputDim");
+    for (size_t i = 0; i < out.size(); ++i)
+      if (out[i] != ydims[i])
+        throw ctx.MakeError(ErrorCode::RuntimeException, "cuDNN computes the convolution output shape differently (dim " +
+                                                             std::to_string(i) + ": " + std::to_string(out[i]) + " vs " +
+                                                             ShapeToString(ydims) + ")");
+  }
+};
+
+ChosenAlgo ChooseForwardAlgo(const CudaExecutionProvider& cuda, const ConvDescriptors& d, const void* x, const void* w,
+                             void* y) {
+  cudnnHandle_t h = cuda.cudnn();
+  const auto search = cuda.options().conv_algo_search;
+  auto workspace_of = [&](cudnnConvolutionFwdAlgo_t algo, size_t* bytes) {
+    return cudnnGetConvolutionForwardWorkspaceSize(h, d.x.get(), d.w.get(), d.conv.get(), d.y.get(), algo, bytes) ==
+               CUDNN_STATUS_SUCCESS &&
+           *bytes <= kMaxWorkspace;
+  };
+  cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
+  int returned = 0;
+  if (search == CudaOptions::ConvSearch::Exhaustive) {
+    size_t free_bytes = 0, total_bytes = 0;
+    CheckCuda(cudaMemGetInfo(&free_bytes, &total_bytes), "cudaMemGetInfo");
+    const size_t limit = std::min(kMaxWorkspace, free_bytes / 2);
+    std::shared_ptr<void> ws = limit ? cuda.Scratch(limit) : nullptr;
+    CheckCudnn(cudnnFindConvolutionForwardAlgorithmEx(h, d.x.get(), x, d.w.get(), w, d.conv.get(), d.y.get(), y,
+                                                      CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &returned, perf, ws.get(), limit),
+               "cudnnFindConvolutionForwardAlgorithmEx");
+    for (int i = 0; i < returned; ++i) {
+      size_t bytes = 0;
+      if (perf[i].status == CUDNN_STATUS_SUCCESS && perf[i].memory <= limit && workspace_of(perf[i].algo, &bytes))
+        return {static_cast<int>(perf[i].algo), bytes};
+    }
+  } else if (search == CudaOptions::ConvSearch::Heuristic) {
+    CheckCudnn(cudnnGetConvolutionForwardAlgorithm_v7(h, d.x.get(), d.w.get(), d.conv.get(), d.y.get(),
+                                                      CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &returned, perf),
+               "cudnnGetConvolutionForwardAlgorithm_v7");
+    for (int i = 0; i < returned; ++i) {
+      size_t bytes = 0;
+      if (perf[i].status == CUDNN_STATUS_SUCCESS && workspace_of(perf[i].algo, &bytes))
+        return {static_cast<int>(perf[i].algo), bytes};
+    }
+  }
+  // Default search, or nothing usable found: the implicit GEMMs take every configuration.
+  for (cudnnConvolutionFwdAlgo_t algo :
+       {CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM, CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM}) {
+    size_t bytes = 0;
+    if (workspace_of(algo, &bytes)) return {static_cast<int>(algo), bytes};
+  }
+  throw Error(ErrorCode::RuntimeException, "cuDNN offers no forward convolution algorithm for this configuration");
+}
+
+ChosenAlgo ChooseBackwardDataAlgo(const CudaExecutionProvider& cuda, const ConvDescriptors& d, const void* w,
+                                  const void* dy, void* dx) {
+  cudnnHandle_t h = cuda.cudnn();
+  const auto search = cuda.options().conv_algo_search;
+  auto workspace_of = [&](cudnnConvolutionBwdDataAlgo_t algo, size_t* bytes) {
+    return cudnnGetConvolutionBackwardDataWorkspaceSize(h, d.w.get(), d.y.get(), d.conv.get(), d.x.get(), algo, bytes) ==
+               CUDNN_STATUS_SUCCESS &&
+           *bytes <= kMaxWorkspace;
+  };
+  cudnnConvolutionBwdDataAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
+  int returned = 0;
+  if (search == CudaOptions::ConvSearch::Exhaustive) {
+    size_t free_bytes = 0, total_bytes = 0;
+    CheckCuda(cudaMemGetInfo(&free_bytes, &total_bytes), "cudaMemGetInfo");
+    const size_t limit = std::min(kMaxWorkspace, free_bytes / 2);
+    std::shared_ptr<void> ws = limit ? cuda.Scratch(limit) : nullptr;
+    CheckCudnn(cudnnFindConvolutionBackwardDataAlgorithmEx(h, d.w.get(), w, d.y.get(), dy, d.conv.get(), d.x.get(), dx,
+                                                           CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &returned, perf,
+                                                           ws.get(), limit),
+               "cudnnFindConvolutionBackwardDataAlgorithmEx");
+    for (int i = 0; i < returned; ++i) {
+      size_t bytes = 0;
+      if (perf[i].status == CUDNN_STATUS_SUCCESS && perf[i].memory <= limit && workspace_of(perf[i].algo, &bytes))
+        return {static_cast<int>(perf[i].algo), bytes};
+    }
+  } else if (search == CudaOptions::ConvSearch::Heuristic) {
+    CheckCudnn(cudnnGetConvolutionBackwardDataAlgorithm_v7(h, d.w.get(), d.y.get(), d.conv.get(), d.x.get(),
+                                                           CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &returned, perf),
+               "cudnnGetConvolutionBackwardDataAlgorithm_v7");
+    for (int i = 0; i < returned; ++i) {
+      size_t bytes = 0;
+      if (perf[i].status == CUDNN_STATUS_SUCCESS && workspace_of(perf[i].algo, &bytes))
+        return {static_cast<int>(perf[i].algo), bytes};
+    }
+  }
+  for (cudnnConvolutionBwdDataAlgo_t algo : {CUDNN_CONVOLUTION_BWD_DATA_ALGO_1, CUDNN_CONVOLUTION_BWD_DATA_ALGO_0}) {
+    size_t bytes = 0;
+    if (workspace_of(algo, &bytes)) return {static_cast<int>(algo), bytes};
+  }
+  throw Error(ErrorCode::RuntimeException, "cuDNN offers no backward-data convolution algorithm for this configuration");
+}
+
+// Y[n, m, ...] += B[m] (B omitted: nothing).
+void AddBias(const CudaExecutionProvider& cuda, const ConvDescriptors& d, const Tensor* B, Tensor& Y) {
+  if (!B) return;
+  const float one = 1.f;
+  CheckCudnn(cudnnAddTensor(cuda.cudnn(), &one, d.bias.get(), B->raw_data(), &one, d.y.get(), Y.raw_data()),
+             "cudnnAddTensor");
+}
+
+// Y = 0 (+ B): the output of a convolution with no input elements or no weights.
+void ZeroPlusBias(const CudaExecutionProvider& cuda, const Tensor* B, Tensor& Y, const KernelContext& ctx) {
+  CheckCuda(cudaMemsetAsync(Y.raw_data(), 0, Y.nbytes(), cuda.stream()), "cudaMemsetAsync");
+  if (!B) return;
+  std::vector<int64_t> ydims = Y.shape();
+  while (ydims.size() < 4) ydims.push_back(1);
+  if (ydims.size() > 5) throw ctx.MakeError(ErrorCode::NotImplemented, "more than 3 spatial dimensions are not supported");
+  std::vector<int64_t> bdims(ydims.size(), 1);
+  bdims[1] = ydims[1];
+  CudnnTensor yd, bd;
+  yd.Set(Y.dtype(), ydims, ctx);
+  bd.Set(Y.dtype(), bdims, ctx);
+  const float one = 1.f;
+  CheckCudnn(cudnnAddTensor(cuda.cudnn(), &one, bd.get(), B->raw_data(), &one, yd.get(), Y.raw_data()), "cudnnAddTensor");
+}
+
+void CheckSpatialRank(size_t rank, const KernelContext& ctx) {
+  if (rank < 1 || rank > 3)
+    throw ctx.MakeError(ErrorCode::NotImplemented, "CUDA convolutions take 1 to 3 spatial dimensions, got " + std::to_string(rank));
+}
+
+class Conv final : public CudaKernel {
+ public:
+  explicit Conv(const KernelInfo& info) : CudaKernel(info), attrs_(info), group_(info.GetInt("group", 1)) {
+    if (group_ <= 0) throw info.MakeError(ErrorCode::InvalidGraph, "group should be positive, got " + std::to_string(group_));
+  }
+
+  void Compute(KernelContext& ctx) const override {
+    const Tensor& X = ctx.Input(0);
+    const Tensor& W = ctx.Input(1);
+    const Tensor* B = ctx.OptionalInput(2);
+    CheckConvOperands(ctx, X, W, B);
+    const DataType dt = X.dtype();
+    if (!IsCudaFloat(dt))
+      throw ctx.MakeError(ErrorCode::NotImplemented, std::string("element type ") + DataTypeName(dt) + " is not supported");
+    const size_t rank = X.rank() - 2;
+    CheckSpatialRank(rank, ctx);
+    const int64_t N = X.dim(0), C = X.dim(1), M = W.dim(0);
+    if (C % group_ != 0 || W.dim(1) * group_ != C)
+      throw ctx.MakeError(ErrorCode::InvalidArgument, "input channels " + std::to_string(C) + " should equal W.shape[1] (" +
+                                                          std::to_string(W.dim(1)) + ") times group (" + std::to_string(group_) + ")");
+    if (M % group_ != 0)
+      throw ctx.MakeError(ErrorCode::InvalidArgument, "output channels " + std::to_string(M) +
+                                                          " should be divisible by group " + std::to_string(group_));
+    if (B && (B->rank() != 1 || B->dim(0) != M))
+      throw ctx.MakeError(ErrorCode::InvalidArgument, "bias B of shape " + ShapeToString(B->shape()) + " should have shape [" +
+                                                          std::to_string(M) + "]");
+    const std::vector<int64_t> in_spatial(X.shape().begin() + 2, X.shape().end());
+    const std::vector<int64_t> kernel(W.shape().begin() + 2, W.shape().end());
+    if (!attrs_.kernel_shape.empty() && attrs_.kernel_shape != kernel)
+      throw ctx.MakeError(ErrorCode::InvalidArgument, "kernel_shape " + ShapeToString(attrs_.kernel_shape) +
+                                                          " does not match the weight's spatial shape " + ShapeToString(kernel));
+    const WindowGeometry g = ComputeWindowGeometry(attrs_, in_spatial, kernel, ctx);
+    Tensor& Y = ctx.Output(0, dt, Concat({N, M}, g.output));
+    if (Y.size() == 0) return;
+    cuda().Activate();
+    if (X.size() == 0 || W.size() == 0) return ZeroPlusBias(cuda(), B, Y, ctx);
+
+    // cuDNN pads both sides by the smaller pad; the rest is padded here with zeros.
+    std::vector<int64_t> pads(rank), extra_begin(rank), padded(rank);
+    bool pad_here = false;
+    for (size_t d = 0; d < rank; ++d) {
+      pads[d] = std::min(g.pad_begin[d], g.pad_end[d]);
+      extra_begin[d] = g.pad_begin[d] - pads[d];
+      padded[d] = in_spatial[d] + extra_begin[d] + (g.pad_end[d] - pads[d]);
+      pad_here = pad_here || padded[d] != in_spatial[d];
+    }
+    const void* x = X.raw_data();
+    std::shared_ptr<void> x_padded;
+    if (pad_here) {
+      x_padded = cuda().Scratch(static_cast<size_t>(ShapeSize(Concat({N, C}, padded))) * DataTypeSize(dt));
+      int64_t src[3], dst[3], off[3];
+      To3(in_spatial, 1, src);
+      To3(padded, 1, dst);
+      std::vector<int64_t> neg(rank);
+      for (size_t d = 0; d < rank; ++d) neg[d] = -extra_begin[d];
+      To3(neg, 0, off);
+      LaunchWindowCopy(static_cast<int>(DataTypeSize(dt)), x, src, x_padded.get(), dst, off, N * C, stream());
+      CheckLaunch("Conv input padding");
+      x = x_padded.get();
+    }
+
+    ConvDescriptors d;
+    d.Set(cuda(), dt, Concat({N, C}, LiftSpatial(padded, 1)), Concat({M, W.dim(1)}, LiftSpatial(kernel, 1)),
+          Concat({N, M}, LiftSpatial(g.output, 1)), LiftSpatial(pads, 0), LiftSpatial(g.strides, 1),
+          LiftSpatial(g.dilations, 1), group_, ctx);
+    // The cache key is the shape cuDNN sees (padded input).
+    std::vector<int64_t> key = Concat({N, C}, padded);
+    key.push_back(-1);
+    key.insert(key.end(), W.shape().begin(), W.shape().end());
+    ChosenAlgo algo;
+    if (!cache_.Find(key, &algo)) {
+      algo = ChooseForwardAlgo(cuda(), d, x, W.raw_data(), Y.raw_data());
+      cache_.Put(key, algo);
+    }
+    std::shared_ptr<void> ws = algo.workspace ? cuda().Scratch(algo.workspace) : nullptr;
+    const float one = 1.f, zero = 0.f;
+    CheckCudnn(cudnnConvolutionForward(cuda().cudnn(), &one, d.x.get(), x, d.w.get(), W.raw_data(), d.conv.get(),
+                                       static_cast<cudnnConvolutionFwdAlgo_t>(algo.algo), ws.get(), algo.workspace, &zero,
+                                       d.y.get(), Y.raw_data()),
+               "cudnnConvolutionForward");
+    AddBias(cuda(), d, B, Y);
+  }
+
+ private:
+  WindowAttributes attrs_;
+  int64_t group_;
+  AlgoCache cache_;
+};
+
+class ConvTranspose final : public CudaKernel {
+ public:
+  explicit ConvTranspose(const KernelInfo& info)
+      : CudaKernel(info),
+        attrs_(info),
+        group_(info.GetInt("group", 1)),
+        output_padding_(info.GetInts("output_padding")),
+        output_shape_(info.GetInts("output_shape")) {
+    if (group_ <= 0) throw info.MakeError(ErrorCode::InvalidGraph, "group should be positive, got " + std::to_string(group_));
+  }
+
+  void Compute(KernelContext& ctx) const override {
+    const Tensor& X = ctx.Input(0);
+    const Tensor& W = ctx.Input(1);
+    const Tensor* B = ctx.OptionalInput(2);
+    CheckConvOperands(ctx, X, W, B);
+    const DataType dt = X.dtype();
+    if (!IsCudaFloat(dt))
+      throw ctx.MakeError(ErrorCode::NotImplemented, std::string("element type ") + DataTypeName(dt) + " is not supported");
+    const size_t rank = X.rank() - 2;
+    CheckSpatialRank(rank, ctx);
+    const int64_t N = X.dim(0), C = X.dim(1), M = W.dim(1) * group_;
+    if (W.dim(0) != C || C % group_ != 0)
+      throw ctx.MakeError(ErrorCode::InvalidArgument, "W.shape[0] (" + std::to_string(W.dim(0)) + ") should equal the input channels (" +
+                                                          std::to_string(C) + "), divisible by group " + std::to_string(group_));
+    if (B && (B->rank() != 1 || B->dim(0) != M))
+      throw ctx.MakeError(ErrorCode::InvalidArgument, "bias B of shape " + ShapeToString(B->shape()) + " should have shape [" +
+                                                          std::to_string(M) + "]");
+    const std::vector<int64_t> x_spatial(X.shape().begin() + 2, X.shape().end());
+    const std::vector<int64_t> kernel(W.shape().begin() + 2, W.shape().end());
+    if (!attrs_.kernel_shape.empty() && attrs_.kernel_shape != kernel)
+      throw ctx.MakeError(ErrorCode::InvalidArgument, "kernel_shape " + ShapeToString(attrs_.kernel_shape) +
+                                                          " does not match the weight's spatial shape " + ShapeToString(kernel));
+    auto defaulted = [&](const std::vector<int64_t>& v, size_t n, int64_t dflt, const char* name) {
+      if (v.empty()) return std::vector<int64_t>(n, dflt);
+      if (v.size() != n)
+        throw ctx.MakeError(ErrorCode::InvalidArgument, std::string(name) + " " + ShapeToString(v) + " should have " +
+                                                            std::to_string(n) + " values");
+      return v;
+    };
+    const std::vector<int64_t> strides = defaulted(attrs_.strides, rank, 1, "strides");
+    const std::vector<int64_t> dilations = defaulted(attrs_.dilations, rank, 1, "dilations");
+    const std::vector<int64_t> pads = defaulted(attrs_.pads, 2 * rank, 0, "pads");
+    const std::vector<int64_t> out_pad = defaulted(output_padding_, rank, 0, "output_padding");
+    std::vector<int64_t> requested;
+    if (!output_shape_.empty()) {
+      if (output_shape_.size() < rank)
+        throw ctx.MakeError(ErrorCode::InvalidArgument, "output_shape " + ShapeToString(output_shape_) + " should have " +
+                                                            std::to_string(rank) + " spatial values");
+      requested.assign(output_shape_.end() - static_cast<std::ptrdiff_t>(rank), output_shape_.end());
+    }
+    // As the CPU kernel: Y[o] = F[o + pad_begin], F the unpadded transposed convolution of
+    // size s * (in - 1) + effective kernel, zero beyond.
+    std::vector<int64_t> pad_begin(rank), y_spatial(rank), full(rank);
+    bool direct = true;  // cuDNN can write Y itself (symmetric padding, output within one stride)
+    for (size_t d = 0; d < rank; ++d) {
+      const int64_t in = x_spatial[d], k = kernel[d], s = strides[d], dil = dilations[d];
+      if (k <= 0 || s <= 0 || dil <= 0 || k > (INT64_C(1) << 31) || s > (INT64_C(1) << 31) || dil > (INT64_C(1) << 31) ||
+          in > (INT64_C(1) << 31) || out_pad[d] < 0 || out_pad[d] > (INT64_C(1) << 31))
+        throw ctx.MakeError(ErrorCode::InvalidArgument, "kernel_shape, strides, dilations and output_padding are out of range");
+      const int64_t eff = (k - 1) * dil + 1;
+      const int64_t with_out_pad = s * (in - 1) + out_pad[d] + eff;
+      int64_t pb, out;
+      const bool same = attrs_.auto_pad == AutoPad::SameUpper || attrs_.auto_pad == AutoPad::SameLower;
+      if (!requested.empty() || same) {
+        out = !requested.empty() ? requested[d] : in * s;
+        const int64_t total = std::max<int64_t>(0, with_out_pad - out);
+        pb = attrs_.auto_pad == AutoPad::SameUpper ? total / 2 : total - total / 2;
+      } else if (attrs_.auto_pad == AutoPad::Valid) {
+        pb = 0;
+        out = with_out_pad;
+      } else {
+        pb = pads[d];
+        const int64_t pe = pads[d + rank];
+        if (pb < 0 || pe < 0) throw ctx.MakeError(ErrorCode::InvalidArgument, "pads " + ShapeToString(pads) + " should be non-negative");
+        out = with_out_pad - pb - pe;
+      }
+      if (out < 0)
+        throw ctx.MakeError(ErrorCode::InvalidArgument, "the output spatial shape would be negative for input " +
+                                                            ShapeToString(x_spatial));
+      pad_begin[d] = pb;
+      y_spatial[d] = out;
+      full[d] = s * (in - 1) + eff;
+      const int64_t slack = out + 2 * pb - full[d];
+      direct = direct && in > 0 && slack >= 0 && slack < s;
+    }
+    Tensor& Y = ctx.Output(0, dt, Concat({N, M}, y_spatial));
+    if (Y.size() == 0) return;
+    cuda().Activate();
+    if (X.size() == 0 || W.size() == 0) return ZeroPlusBias(cuda(), B, Y, ctx);
+
+    // cuDNN's backward data of the convolution that maps (N, M, dx) to (N, C, x_spatial).
+    const std::vector<int64_t> dx_spatial = direct ? y_spatial : full;
+    const std::vector<int64_t> cudnn_pads = direct ? pad_begin : std::vector<int64_t>(rank, 0);
+    std::shared_ptr<void> f;
+    void* dx = Y.raw_data();
+    if (!direct) {
+      f = cuda().Scratch(static_cast<size_t>(ShapeSize(Concat({N, M}, full))) * DataTypeSize(dt));
+      dx = f.get();
+    }
+    ConvDescriptors d;
+    d.Set(cuda(), dt, Concat({N, M}, LiftSpatial(dx_spatial, 1)), Concat({C, W.dim(1)}, LiftSpatial(kernel, 1)),
+          Concat({N, C}, LiftSpatial(x_spatial, 1)), LiftSpatial(cudnn_pads, 0), LiftSpatial(strides, 1),
+          LiftSpatial(dilations, 1), group_, ctx);
+    std::vector<int64_t> key = CacheKey(X, W);
+    key.push_back(direct ? 1 : 0);
+    key.insert(key.end(), y_spatial.begin(), y_spatial.end());
+    key.insert(key.end(), pad_begin.begin(), pad_begin.end());
+    ChosenAlgo algo;
+    if (!cache_.Find(key, &algo)) {
+      algo = ChooseBackwardDataAlgo(cuda(), d, W.raw_data(), X.raw_data(), dx);
+      cache_.Put(key, algo);
+    }
+    std::shared_ptr<void> ws = algo.workspace ? cuda().Scratch(algo.workspace) : nullptr;
+    const float one = 1.f, zero = 0.f;
+    CheckCudnn(cudnnConvolutionBackwardData(cuda().cudnn(), &one, d.w.get(), W.raw_data(), d.y.get(), X.raw_data(),
+                                            d.conv.get(), static_cast<cudnnConvolutionBwdDataAlgo_t>(algo.algo), ws.get(),
+                                            algo.workspace, &zero, d.x.get(), dx),
+               "cudnnConvolutionBackwardData");
+    if (!direct) {
+      int64_t src[3], dst[3], off[3];
+      To3(full, 1, src);
+      To3(y_spatial, 1, dst);
+      To3(pad_begin, 0, off);
+      LaunchWindowCopy(static_cast<int>(DataTypeSize(dt)), dx, src, Y.raw_data(), dst, off, N * M, stream());
+      CheckLaunch("ConvTranspose output crop");
+    }
+    if (B) {
+      // The bias descriptor of d is shaped for C channels here; Y has M.
+      AddBiasToOutput(B, Y, ctx);
+    }
+  }
+
+ private:
+  void AddBiasToOutput(const Tensor* B, Tensor& Y, const KernelContext& ctx) const {
+    std::vector<int64_t> ydims = LiftSpatial(std::vector<int64_t>(Y.shape().begin() + 2, Y.shape().end()), 1);
+    ydims.insert(ydims.begin(), {Y.dim(0), Y.dim(1)});
+    std::vector<int64_t> bdims(ydims.size(), 1);
+    bdims[1] = ydims[1];
+    CudnnTensor yd, bd;
+    yd.Set(Y.dtype(), ydims, ctx);
+    bd.Set(Y.dtype(), bdims, ctx);
+    const float one = 1.f;
+    CheckCudnn(cudnnAddTensor(cuda().cudnn(), &one, bd.get(), B->raw_data(), &one, yd.get(), Y.raw_data()), "cudnnAddTensor");
+  }
+
+  WindowAttributes attrs_;
+  int64_t group_;
+  std::vector<int64_t> output_padding_, output_shape_;
+  AlgoCache cache_;
+};
+
+bool SupportsConvLike(const Node& node, const NodeOperandTypes& t) {
+  if (t.inputs.size() < 2 || !IsCudaFloat(t.inputs[0]) || t.inputs[1] != t.inputs[0]) return false;
+  if (node.inputs.size() > 2 && !node.inputs[2].empty() && (t.inputs.size() < 3 || t.inputs[2] != t.inputs[0])) return false;
+  const Attribute* ks = node.FindAttribute("kernel_shape");
+  if (ks && (ks->ints.empty() || ks->ints.size() > 3)) return false;
+  return true;
+}
+
+}  // namespace
+
+void RegisterCudaConvKernels(KernelRegistry& r) {
+  auto reg = [&](KernelDef d) {
+    d.supports = SupportsConvLike;
+    r.Register(std::move(d));
+  };
+  reg(CudaDef<Conv>("Conv", 1, 10, FloatTypes()));
+  reg(CudaDef<Conv>("Conv", 11, INT64_MAX, FloatTypes()));
+  reg(CudaDef<ConvTranspose>("ConvTranspose", 1, 10, FloatTypes()));
+  reg(CudaDef<ConvTranspose>("ConvTranspose", 11, INT64_MAX, FloatTypes()));
+}
+
+}  // namespace onyx::cuda

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The CUDA checks, run on a machine with a GPU (see docs/gpu-results.md). Uses binaries built
+# elsewhere (build/bin, carried), cuDNN/cuBLAS from the machine (CUDA toolkit or the nvidia-*
+# Python wheels), the ONNX 1.12 backend data under .gpu/data112 if present, and torch for the
+# benchmark. Logs go to $OUT (or /tmp/gpu-out).
+set -u
+OUT=${OUT:-/tmp/gpu-out}
+mkdir -p "$OUT"
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+[ -f .gpu/bin.tar.xz ] && tar -xJf .gpu/bin.tar.xz
+libs=/usr/local/cuda/lib64
+nv=$(python3 -c 'import nvidia, os; print(list(nvidia.__path__)[0])' 2>/dev/null)
+if [ -n "$nv" ]; then
+  libs="$(find "$nv" -name 'lib*.so*' -printf '%h\n' | sort -u | tr '\n' ':')$libs"
+fi
+export LD_LIBRARY_PATH="$libs:${LD_LIBRARY_PATH:-}"
+{
+  date -u; nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv
+  echo "missing libraries:"; ldd build/bin/onyx | grep 'not found' || echo "  none"
+} 2>&1 | tee "$OUT/env.log"
+
+echo "== unit tests (CUDA kernels vs CPU, partitioner, session)"
+timeout 120 build/bin/onyx_unit_tests --gtest_filter='Cuda*:Partitioner*' --gtest_brief=1 > "$OUT/unit.log" 2>&1
+echo "unit tests rc=$?"; tail -5 "$OUT/unit.log"; grep -E '^\[  FAILED|SKIPPED \]' "$OUT/unit.log" | head -40
+
+if [ "${SKIP_BENCH:-0}" != 1 ]; then
+  echo "== benchmark vs torch eager"
+  timeout 200 python3 -u benchmarks/gpu_vs_torch.py --onyx build/bin/onyx --out /tmp/gpu-bench --runs 30 ${BENCH_ARGS:-} > "$OUT/bench.log" 2>&1
+  echo "bench rc=$?"; cat "$OUT/bench.log" | tail -30
+  for m in /tmp/gpu-bench/resnet50_fp32.onnx /tmp/gpu-bench/bert_fp16.onnx; do
+    [ -f "$m" ] && build/bin/onyx info "$m" --providers cuda 2>&1 | head -30
+  done > "$OUT/placement.log"
+fi
+
+if [ -d .gpu/data112 ] && [ "${SKIP_CONFORMANCE:-0}" != 1 ]; then
+  echo "== ONNX 1.12 conformance with providers cuda,cpu"
+  timeout 100 build/bin/onyx test .gpu/data112/* --label onnx-1.12 --providers cuda --no-fork \
+    --expect tests/conformance/passing_onnx_1_12.txt --write "$OUT/passing_cuda_1_12.txt" > "$OUT/conformance.log" 2>&1
+  echo "conformance rc=$?"; grep -iE "passed|regression" "$OUT/conformance.log" | head -60
+fi
+
+if [ "${SKIP_PYTHON:-0}" != 1 ]; then
+  echo "== Python module built here (this machine's Python), io binding and API tests"
+  { cmake -S . -B /tmp/onyx-py -G Ninja -DCMAKE_BUILD_TYPE=Release -DONYX_BUILD_TESTS=OFF -DONYX_BUILD_CLI=OFF \
+      -DONYX_BUILD_PYTHON=ON -Dpybind11_DIR="$(python3 -m pybind11 --cmakedir)" -DPython3_EXECUTABLE="$(command -v python3)" &&
+    timeout 90 ninja -C /tmp/onyx-py _onyx; } > "$OUT/pybuild.log" 2>&1
+  echo "python build rc=$?"; tail -3 "$OUT/pybuild.log"
+  PYTHONPATH=/tmp/onyx-py/python timeout 60 python3 -m pytest -q -p no:cacheprovider tests/python/test_iobinding.py \
+    tests/python/test_api.py 2>&1 | tail -15
+fi
+
