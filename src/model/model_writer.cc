@@ -134,7 +134,10 @@ std::string SerializeModel(const Graph& graph, const ModelMetadata& md) {
   if (md.version) m.Varint(5, static_cast<uint64_t>(md.version));
   if (!md.description.empty()) m.Bytes(6, md.description);
   m.Message(7, GraphProtoOf(graph));
-  for (const auto& [d, v] : md.opset_imports) {
+  // The model's imports plus domains that passes introduced (com.microsoft fused ops).
+  std::map<std::string, int64_t> imports = md.opset_imports;
+  for (const auto& [d, v] : graph.opsets) imports.emplace(d, v);
+  for (const auto& [d, v] : imports) {
     Writer op;
     op.Bytes(1, d).Varint(2, static_cast<uint64_t>(v));
     m.Message(8, op);

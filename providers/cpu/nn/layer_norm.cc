@@ -158,8 +158,11 @@ class LayerNormalization final : public OpKernel {
 }  // namespace
 
 void RegisterLayerNormKernels(KernelRegistry& r) {
-  r.Register({kCpuProvider, "", "LayerNormalization", 17, INT64_MAX,
-              {DataType::Float, DataType::Double, DataType::Float16, DataType::BFloat16}, MakeFactory<LayerNormalization>()});
+  const std::vector<DataType> types = {DataType::Float, DataType::Double, DataType::Float16, DataType::BFloat16};
+  r.Register({kCpuProvider, "", "LayerNormalization", 17, INT64_MAX, types, MakeFactory<LayerNormalization>()});
+  // com.microsoft's LayerNormalization (same inputs and attributes), which the optimizer's
+  // layer-norm fusion emits for graphs older than opset 17.
+  r.Register({kCpuProvider, "com.microsoft", "LayerNormalization", 1, INT64_MAX, types, MakeFactory<LayerNormalization>()});
 }
 
 }  // namespace onyx
