@@ -152,6 +152,7 @@ std::vector<fs::path> SortedFiles(const fs::path& dir, const std::string& prefix
 }
 
 std::vector<std::string> g_providers;  // from --providers; empty: CPU
+std::map<std::string, std::string> g_provider_options;  // from --provider-option, for the first device provider
 
 // Runs one test folder in this process. Returns "" on success, else the reason.
 std::string RunOneTest(const fs::path& dir) {
@@ -159,6 +160,11 @@ std::string RunOneTest(const fs::path& dir) {
     SessionOptions opts;
     opts.intra_op_num_threads = 1;
     opts.providers = g_providers;
+    for (const auto& p : g_providers)
+      if (p != "CPUExecutionProvider" && !g_provider_options.empty()) {
+        opts.provider_options[p] = g_provider_options;
+        break;
+      }
     Session session((dir / "model.onnx").string(), opts);
     std::vector<fs::path> sets;
     for (const auto& e : fs::directory_iterator(dir))
@@ -246,6 +252,7 @@ void Usage() {
                "  --label NAME   prefix for test names in lists (default: none)\n"
                "  --timeout S    per-test time limit in seconds (default 120)\n"
                "  --providers L  execution providers in order, e.g. cuda,cpu (default cpu)\n"
+               "  --provider-option KEY=VALUE  option of the first device provider (e.g. use_tf32=0)\n"
                "  --no-fork      run the tests in this process (one device context for all; a crash\n"
                "                 ends the run)\n";
 }
@@ -271,6 +278,12 @@ int RunConformance(const std::vector<std::string>& args) {
     else if (a == "-v" || a == "--verbose") verbose = true;
     else if (a == "--providers") g_providers = ParseProviderList(next());
     else if (a == "--no-fork") fork_each = false;
+    else if (a == "--provider-option") {
+      const std::string kv = next();
+      const auto eq = kv.find('=');
+      if (eq == std::string::npos) throw Error(ErrorCode::InvalidArgument, "--provider-option expects KEY=VALUE");
+      g_provider_options[kv.substr(0, eq)] = kv.substr(eq + 1);
+    }
     else if (a == "-h" || a == "--help") { Usage(); return 0; }
     else dirs.push_back(a);
   }

@@ -122,16 +122,20 @@ class LayerNormFusion : public Pass {
     for (size_t di = 0; di < g.nodes.size(); ++di) {
       const Node& div = g.nodes[di];
       if (div.op_type != "Div" || !div.domain.empty() || div.inputs.size() != 2) continue;
-      const Node* sub = Producer(g, ix, div.inputs[0], "Sub");
+      // The centred value d = x - mean, possibly widened by a Cast before the variance.
+      const std::string centred = div.inputs[0];
+      const Node* widen_d = Producer(g, ix, centred, "Cast");
+      const Node* sub = widen_d ? Producer(g, ix, widen_d->inputs[0], "Sub") : Producer(g, ix, centred, "Sub");
       const Node* sqrt = Producer(g, ix, div.inputs[1], "Sqrt");
       if (!sub || !sqrt || sub->inputs.size() != 2 || !SingleReader(ix, div.inputs[1])) continue;
+      if (widen_d && !SingleReader(ix, sub->outputs[0])) continue;
       const Node* mean = Producer(g, ix, sub->inputs[1], "ReduceMean");
       const Node* add_eps = Producer(g, ix, sqrt->inputs[0], "Add");
       if (!mean || !add_eps || mean->inputs[0] != sub->inputs[0] || !SingleReader(ix, sqrt->inputs[0]) ||
           !SingleReader(ix, sub->inputs[1]))
         continue;
-      // sub is read by the variance branch and by Div only.
-      auto rd = ix.readers.find(div.inputs[0]);
+      // The centred value is read by the variance branch and by Div only.
+      auto rd = ix.readers.find(centred);
       if (rd == ix.readers.end() || rd->second != 2) continue;
       double eps = 0;
       std::string var_name;
@@ -142,7 +146,7 @@ class LayerNormFusion : public Pass {
       if (!var || !SingleReader(ix, var_name)) continue;
       const Node* pow = Producer(g, ix, var->inputs[0], "Pow");
       double two = 0;
-      if (!pow || pow->inputs[0] != div.inputs[0] || !ScalarConstant(g, pow->inputs[1], &two) || two != 2.0 ||
+      if (!pow || pow->inputs[0] != centred || !ScalarConstant(g, pow->inputs[1], &two) || two != 2.0 ||
           !SingleReader(ix, var->inputs[0]))
         continue;
       const std::string xw = sub->inputs[0];  // the normalized input, possibly a widening cast
@@ -153,8 +157,12 @@ class LayerNormFusion : public Pass {
       std::string y = div.outputs[0];
       std::vector<std::string> dead = {div.outputs[0], sub->outputs[0], sqrt->outputs[0], mean->outputs[0],
                                        add_eps->outputs[0], var->outputs[0], pow->outputs[0]};
-      if (cast_in) {
-        x = cast_in->inputs[0];
+      if (widen_d) {
+        if (cast_in) continue;  // widened twice: not a pattern exporters emit
+        dead.push_back(centred);
+      }
+      if (cast_in || widen_d) {
+        if (cast_in) x = cast_in->inputs[0];
         // The result must be cast back to x's type by the only reader of Div's output.
         const auto xt = ix.types.find(x);
         if (xt == ix.types.end() || (xt->second != DataType::Float16 && xt->second != DataType::Float)) continue;
@@ -163,7 +171,7 @@ class LayerNormFusion : public Pass {
           if (n.op_type == "Cast" && n.domain.empty() && n.inputs.size() == 1 && n.inputs[0] == y) cast_out = &n;
         const Attribute* to = cast_out ? cast_out->FindAttribute("to") : nullptr;
         if (!cast_out || !SingleReader(ix, y) || !to || to->i != static_cast<int64_t>(xt->second)) continue;
-        dead.push_back(xw);
+        if (cast_in) dead.push_back(xw);
         y = cast_out->outputs[0];
       }
       const auto xt = ix.types.find(x);

@@ -43,7 +43,7 @@ def _cuda_session(rt, path, **kw):
     so.log_severity_level = 3
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        sess = rt.InferenceSession(path, so, providers=[("CUDAExecutionProvider", {"device_id": 0}), "CPUExecutionProvider"], **kw)
+        sess = rt.InferenceSession(path, so, providers=[("CUDAExecutionProvider", {"device_id": 0, "use_tf32": 0}), "CPUExecutionProvider"], **kw)
     if "CUDAExecutionProvider" not in sess.get_providers():
         pytest.skip("no usable CUDA device")
     return sess
