@@ -6,6 +6,7 @@
 #include <pybind11/stl.h>
 
 #include <cstring>
+#include <atomic>
 #include <map>
 #include <memory>
 
@@ -232,7 +233,7 @@ class PySession {
     }
   }
 
-  py::list Run(py::object output_names, const py::dict& feed) {
+  py::list Run(py::object output_names, const py::dict& feed, std::shared_ptr<std::atomic<bool>> terminate) {
     std::vector<std::pair<std::string, Value>> feeds;
     std::vector<py::object> keep;
     std::vector<std::string> given;
@@ -255,10 +256,12 @@ class PySession {
     }
     std::vector<std::string> names;
     if (!output_names.is_none()) names = output_names.cast<std::vector<std::string>>();
+    RunOptions ro;
+    if (terminate) ro.terminate = std::move(terminate);
     std::vector<Value> outs;
     {
       py::gil_scoped_release release;
-      outs = session_->RunValues(feeds, names);
+      outs = session_->RunValues(feeds, names, ro);
     }
     py::list result;
     for (const auto& v : outs) result.append(FromValue(v));
@@ -343,12 +346,17 @@ PYBIND11_MODULE(_onyx, m) {
   py::class_<PySession>(m, "Session")
       .def(py::init<py::object, py::dict, const std::vector<std::pair<std::string, std::map<std::string, std::string>>>&>(),
            py::arg("model"), py::arg("options"), py::arg("providers"))
-      .def("run", &PySession::Run, py::arg("output_names"), py::arg("feed"))
+      .def("run", &PySession::Run, py::arg("output_names"), py::arg("feed"), py::arg("terminate") = nullptr)
       .def("run_tensors", &PySession::RunTensors, py::arg("output_names"), py::arg("feed"), py::arg("keep_on_device"))
       .def("inputs", &PySession::Inputs)
       .def("outputs", &PySession::Outputs)
       .def("providers", &PySession::Providers)
       .def("metadata", &PySession::Metadata);
+  // RunOptions.terminate: a flag shared with the runs that use it.
+  py::class_<std::atomic<bool>, std::shared_ptr<std::atomic<bool>>>(m, "TerminateFlag")
+      .def(py::init([] { return std::make_shared<std::atomic<bool>>(false); }))
+      .def("get", [](const std::atomic<bool>& f) { return f.load(); })
+      .def("set", [](std::atomic<bool>& f, bool v) { f.store(v); });
   py::class_<PyTensor>(m, "Tensor")
       .def_static("from_numpy", &PyTensor::FromNumpy, py::arg("array"), py::arg("device_type"), py::arg("device_id"))
       .def_static("allocate", &PyTensor::Allocate, py::arg("shape"), py::arg("element_type"), py::arg("device_type"), py::arg("device_id"))

@@ -1,4 +1,5 @@
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -28,6 +29,9 @@ struct SessionOptions {
 };
 
 struct RunOptions {
+  // Set to true from another thread to stop a run in flight: the run fails with ErrorCode::Fail
+  // before its next node (and inside Loop/Scan iterations). Copies of RunOptions share the flag.
+  std::shared_ptr<std::atomic<bool>> terminate = std::make_shared<std::atomic<bool>>(false);
   // Leave outputs that a device provider produced in device memory (io binding) instead of
   // copying them to the host.
   bool keep_outputs_on_device = false;

@@ -82,11 +82,22 @@ class SessionOptions:
 
 
 class RunOptions:
+    """Per-run options. Setting `terminate = True` from another thread stops a run that uses
+    these options: it raises Fail before its next node."""
+
     def __init__(self) -> None:
         self.log_severity_level = 2
         self.log_verbosity_level = 0
         self.logid = ""
-        self.terminate = False
+        self._flag = _onyx.TerminateFlag()
+
+    @property
+    def terminate(self) -> bool:
+        return self._flag.get()
+
+    @terminate.setter
+    def terminate(self, value: bool) -> None:
+        self._flag.set(bool(value))
 
 
 class NodeArg:
@@ -328,4 +339,4 @@ class InferenceSession:
         if not isinstance(input_feed, dict):
             raise TypeError(f"input_feed must be a dict of name -> numpy array, got {type(input_feed).__name__}")
         names = list(output_names) if output_names else None
-        return self._sess.run(names, input_feed)
+        return self._sess.run(names, input_feed, run_options._flag if run_options is not None else None)

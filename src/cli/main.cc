@@ -15,6 +15,7 @@
 
 #include "cli/conformance.h"
 #include "cli/provider_args.h"
+#include "core/kernel_registry.h"
 #include "cli/tensor_files.h"
 #include "model/model_loader.h"
 #include "onyx/onyx.h"
@@ -267,6 +268,57 @@ int Perf(const std::vector<std::string>& args) {
   return 0;
 }
 
+// `onyx operators`: every kernel of the registry, as the Markdown page docs/operators.md.
+std::string TypeList(std::vector<DataType> types) {
+  std::sort(types.begin(), types.end());
+  types.erase(std::unique(types.begin(), types.end()), types.end());
+  std::string s;
+  for (DataType t : types) s += (s.empty() ? "" : ", ") + std::string(DataTypeName(t));
+  return s.empty() ? "any" : s;
+}
+
+int Operators(const std::vector<std::string>&) {
+  const auto& defs = KernelRegistry::Global().all();
+  std::set<std::string> others;  // device providers, after the CPU
+  for (const auto& d : defs)
+    if (d.provider != "CPUExecutionProvider") others.insert(d.provider);
+  std::vector<std::string> providers = {"CPUExecutionProvider"};
+  providers.insert(providers.end(), others.begin(), others.end());
+  // (domain, op) -> provider -> "since-end (types)" entries, in registration order.
+  std::map<std::pair<std::string, std::string>, std::map<std::string, std::vector<std::string>>> table;
+  for (const auto& d : defs) {
+    std::string range = std::to_string(d.since_version) +
+                        (d.end_version == INT64_MAX ? "+" : d.end_version == d.since_version ? "" : "-" + std::to_string(d.end_version));
+    table[{d.domain.empty() ? "ai.onnx" : d.domain, d.op_type}][d.provider].push_back(range + " (" + TypeList(d.types) + ")");
+  }
+  std::map<std::string, int> per_provider;
+  for (const auto& [key, by] : table)
+    for (const auto& [p, e] : by) ++per_provider[p];
+  std::cout << "# Operators\n\n"
+               "Generated from the kernel registry by `onyx operators` (a build with CUDA); do not edit by hand.\n"
+               "A test fails when this page and the registry disagree. Each cell lists opset ranges\n"
+               "(`13+`: 13 and later) with the element types the kernel accepts.\n\n";
+  std::cout << table.size() << " operators.";
+  for (const auto& p : providers) std::cout << " " << p << ": " << per_provider[p] << ".";
+  std::cout << "\n\n| domain | op |";
+  for (const auto& p : providers) std::cout << " " << p << " |";
+  std::cout << "\n| --- | --- |";
+  for (size_t i = 0; i < providers.size(); ++i) std::cout << " --- |";
+  std::cout << "\n";
+  for (const auto& [key, by] : table) {
+    std::cout << "| " << key.first << " | " << key.second << " |";
+    for (const auto& p : providers) {
+      auto it = by.find(p);
+      std::string cell;
+      if (it != by.end())
+        for (const auto& e : it->second) cell += (cell.empty() ? "" : "<br>") + e;
+      std::cout << " " << cell << " |";
+    }
+    std::cout << "\n";
+  }
+  return 0;
+}
+
 void Usage() {
   std::cout << "onyx " << Version() << " - ONNX inference runtime\n\n"
                "usage: onyx COMMAND [ARGS]\n"
@@ -277,6 +329,7 @@ void Usage() {
                "  run/perf options: --providers cuda,cpu  --provider-option KEY=VALUE (e.g. device_id=0)\n"
                "  perf MODEL [--threads N] [--runs N] [--seconds S] [--dim NAME=N]\n"
                "                                  session creation, first run, median/p90 latency, peak memory\n"
+               "  operators                       every kernel (op, opset range, types, provider) as Markdown\n"
                "  test DIR... [--expect LIST] [--write LIST]\n"
                "                                  run ONNX backend test folders, print pass counts\n";
 }
@@ -295,6 +348,7 @@ int main(int argc, char** argv) {
     if (cmd == "run") return RunCmd(args);
     if (cmd == "perf") return Perf(args);
     if (cmd == "test") return cli::RunConformance(args);
+    if (cmd == "operators") return Operators(args);
     if (cmd == "--version" || cmd == "version") {
       std::cout << "onyx " << Version() << "\n";
       return 0;

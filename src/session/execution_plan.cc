@@ -53,7 +53,7 @@ class DeviceCopyKernel final : public OpKernel {
 
 class FrameKernelContext : public KernelContext {
  public:
-  FrameKernelContext(Frame& frame, const ExecutionPlan::Step& step, ThreadPool* pool, const bool* terminate,
+  FrameKernelContext(Frame& frame, const ExecutionPlan::Step& step, ThreadPool* pool, const std::atomic<bool>* terminate,
                      bool keep_device_outputs = false)
       : frame_(frame), step_(step), pool_(pool), terminate_(terminate), keep_device_outputs_(keep_device_outputs) {}
   bool keep_device_outputs() const { return keep_device_outputs_; }
@@ -73,7 +73,7 @@ class FrameKernelContext : public KernelContext {
   const Value* LookupOuter(const std::string& name) const override { return frame_.Lookup(name); }
   bool terminated() const override { return terminate_ && *terminate_; }
   const Frame& frame() const { return frame_; }
-  const bool* terminate_flag() const { return terminate_; }
+  const std::atomic<bool>* terminate_flag() const { return terminate_; }
 
  protected:
   Tensor& OutputTensorSlot(size_t i) override {
@@ -91,7 +91,7 @@ class FrameKernelContext : public KernelContext {
   Frame& frame_;
   const ExecutionPlan::Step& step_;
   ThreadPool* pool_;
-  const bool* terminate_;
+  const std::atomic<bool>* terminate_;
   bool keep_device_outputs_;
   Value scratch_;
 };
@@ -264,7 +264,7 @@ int ExecutionPlan::SlotOf(const std::string& name) const {
 }
 
 std::vector<Value> ExecutionPlan::Execute(const std::vector<Value>& inputs, ThreadPool* pool, const Frame* parent,
-                                          const std::vector<int>& wanted, const bool* terminate,
+                                          const std::vector<int>& wanted, const std::atomic<bool>* terminate,
                                           bool keep_device_outputs) const {
   std::unique_lock<std::mutex> device_lock;
   if (device_mutex_) device_lock = std::unique_lock<std::mutex>(*device_mutex_);

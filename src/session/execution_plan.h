@@ -1,4 +1,5 @@
 #pragma once
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -37,7 +38,7 @@ class ExecutionPlan {
   // omitted input that has an initializer). parent: the enclosing frame for outer-scope reads.
   // keep_device_outputs: graph outputs produced on a device stay there (no copy to the host).
   std::vector<Value> Execute(const std::vector<Value>& inputs, ThreadPool* pool, const Frame* parent,
-                             const std::vector<int>& wanted_output_slots, const bool* terminate = nullptr,
+                             const std::vector<int>& wanted_output_slots, const std::atomic<bool>* terminate = nullptr,
                              bool keep_device_outputs = false) const;
 
  private:

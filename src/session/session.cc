@@ -133,7 +133,18 @@ void Session::Impl::Init(Model m, const SessionOptions& opts) {
   for (const auto& p : provider_objects) eps.push_back(p.get());
   Placement placed = PartitionGraph(g, eps, PartitionOptions{opts.disable_cpu_ep_fallback});
   for (auto& e : placed.nodes) placement.push_back({e.node, e.op_type, e.provider, e.reason});
-  if (eps.size() > 1) Log(1, "node placement: " + placed.Summary());
+  if (eps.size() > 1) {
+    Log(1, "node placement: " + placed.Summary());
+    std::map<std::string, int> fallback;  // op -> count, nodes a device provider could not take
+    for (const auto& e : placed.nodes)
+      if (!e.reason.empty() && e.reason != "shape computation") ++fallback[e.op_type];
+    if (!fallback.empty()) {
+      std::string ops;
+      for (const auto& [op, n] : fallback) ops += (ops.empty() ? "" : ", ") + op + (n > 1 ? " x" + std::to_string(n) : "");
+      Log(2, "some nodes run on the CPU because " + eps.front()->name() + " cannot run them: " + ops +
+                 " (onyx info MODEL --providers ... shows the placement)");
+    }
+  }
   plan = std::make_unique<ExecutionPlan>(model.graph, eps);
 }
 
@@ -256,7 +267,7 @@ std::vector<Value> Session::RunValues(const std::vector<std::pair<std::string, V
       wanted.push_back(s.plan->output_slots()[it->second]);
     }
   }
-  return s.plan->Execute(inputs, s.pool.get(), nullptr, wanted, nullptr, run_options.keep_outputs_on_device);
+  return s.plan->Execute(inputs, s.pool.get(), nullptr, wanted, run_options.terminate.get(), run_options.keep_outputs_on_device);
 }
 
 std::vector<Tensor> Session::Run(const std::vector<std::pair<std::string, Tensor>>& feeds,
