@@ -11,37 +11,6 @@ using Opts = std::map<std::string, std::string>;
 // Exact float32 math: TF32 tensor cores off, so float32 results match the CPU closely.
 const Opts kNoTf32 = {{"use_tf32", "0"}};
 
-// ExpectMatchesCpuOnCuda with CUDA provider options.
-void ExpectMatchesCpuWith(const OpTest& t, const Opts& options, double rtol, double atol) {
-  const std::string model = BuildOpModel(t);
-  SessionOptions o;
-  o.providers = {"CUDAExecutionProvider"};
-  o.provider_options["CUDAExecutionProvider"] = options;
-  o.disable_cpu_ep_fallback = true;
-  o.graph_optimization_level = GraphOptimizationLevel::DisableAll;
-  Session s(model.data(), model.size(), o);
-  for (const auto& p : s.placement())
-    if (p.node == "node_under_test") EXPECT_EQ(p.provider, "CUDAExecutionProvider");
-  std::vector<std::pair<std::string, Tensor>> feeds;
-  for (const auto& in : t.inputs)
-    if (!in.name.empty() && !in.constant) feeds.emplace_back(in.name, in.value);
-  const std::vector<Tensor> got = s.Run(feeds);
-  const std::vector<Tensor> want = RunOpTest(t, {});
-  ASSERT_EQ(got.size(), want.size());
-  for (size_t k = 0; k < got.size(); ++k) {
-    ASSERT_EQ(got[k].dtype(), want[k].dtype());
-    ASSERT_EQ(got[k].shape(), want[k].shape());
-    int bad = 0;
-    for (int64_t i = 0; i < got[k].size() && bad < 5; ++i) {
-      const double a = ElementAsDouble(got[k], i), b = ElementAsDouble(want[k], i);
-      if (!(a == b || std::fabs(a - b) <= atol + rtol * std::fabs(b))) {
-        ++bad;
-        ADD_FAILURE() << t.op << " output " << k << " element " << i << ": CUDA " << a << " vs CPU " << b;
-      }
-    }
-  }
-}
-
 OpTest MatMulTest(DataType dt, std::vector<int64_t> a, std::vector<int64_t> b, uint32_t seed = 1) {
   OpTest t;
   t.op = "MatMul";
@@ -53,7 +22,7 @@ OpTest MatMulTest(DataType dt, std::vector<int64_t> a, std::vector<int64_t> b, u
 // float32 exact, float32 with TF32 (looser) and float16.
 void CheckMatMul(std::vector<int64_t> a, std::vector<int64_t> b) {
   SCOPED_TRACE(ShapeToString(a) + " x " + ShapeToString(b));
-  ExpectMatchesCpuWith(MatMulTest(DataType::Float, a, b), kNoTf32, 1e-4, 1e-4);
+  ExpectMatchesCpuOnCuda(MatMulTest(DataType::Float, a, b), 1e-4, 1e-4, kNoTf32);
   ExpectMatchesCpuOnCuda(MatMulTest(DataType::Float, a, b), 1e-2, 1e-2);
   ExpectMatchesCpuOnCuda(MatMulTest(DataType::Float16, a, b), 3e-3, 3e-3);
 }
@@ -101,14 +70,14 @@ TEST(CudaBlas, MatMulOldOpset) {
   ONYX_REQUIRE_CUDA();
   OpTest t = MatMulTest(DataType::Float, {4, 5}, {5, 6});
   t.opset = 9;
-  ExpectMatchesCpuWith(t, kNoTf32, 1e-4, 1e-4);
+  ExpectMatchesCpuOnCuda(t, 1e-4, 1e-4, kNoTf32);
 }
 
 TEST(CudaBlas, MatMulConstantWeights) {
   ONYX_REQUIRE_CUDA();
   OpTest t = MatMulTest(DataType::Float, {2, 7, 12}, {12, 10});
   t.inputs[1].constant = true;
-  ExpectMatchesCpuWith(t, kNoTf32, 1e-4, 1e-4);
+  ExpectMatchesCpuOnCuda(t, 1e-4, 1e-4, kNoTf32);
 }
 
 TEST(CudaBlas, MatMulDoubleStaysOnCpu) {
@@ -143,7 +112,7 @@ OpTest GemmTest(DataType dt, const GemmCase& g, int64_t opset = 13) {
 void CheckGemm(const GemmCase& g, int64_t opset = 13) {
   SCOPED_TRACE("M=" + std::to_string(g.M) + " N=" + std::to_string(g.N) + " K=" + std::to_string(g.K) +
                " transA=" + std::to_string(g.ta) + " transB=" + std::to_string(g.tb) + " C=" + ShapeToString(g.c));
-  ExpectMatchesCpuWith(GemmTest(DataType::Float, g, opset), kNoTf32, 1e-4, 1e-4);
+  ExpectMatchesCpuOnCuda(GemmTest(DataType::Float, g, opset), 1e-4, 1e-4, kNoTf32);
   ExpectMatchesCpuOnCuda(GemmTest(DataType::Float, g, opset), 1e-2, 1e-2);
   ExpectMatchesCpuOnCuda(GemmTest(DataType::Float16, g, opset), 3e-3, 3e-3);
 }

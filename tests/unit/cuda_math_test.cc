@@ -14,25 +14,6 @@ namespace {
 constexpr double kRtol32 = 1e-4, kAtol32 = 1e-5;
 constexpr double kRtol16 = 2e-3, kAtol16 = 2e-3;
 
-using Inputs = std::vector<OpTest::Input>;
-
-OpTest Op(const std::string& op, Inputs inputs, std::vector<DataType> outs, int64_t opset = 17,
-          std::vector<AttrSpec> attrs = {}) {
-  OpTest t;
-  t.op = op;
-  t.inputs = std::move(inputs);
-  t.output_types = std::move(outs);
-  t.opset = opset;
-  t.attrs = std::move(attrs);
-  return t;
-}
-
-AttrSpec StringAttribute(const std::string& n, const std::string& v) {
-  ProtoWriter a;
-  a.Bytes(1, n).Varint(20, 3).Bytes(4, v);
-  return {n, a};
-}
-
 double Rtol(DataType t) { return t == DataType::Float16 ? kRtol16 : kRtol32; }
 double Atol(DataType t) { return t == DataType::Float16 ? kAtol16 : kAtol32; }
 
@@ -48,77 +29,6 @@ Tensor IntegralTensor(DataType dt, std::vector<int64_t> shape, uint32_t seed, in
     else t.data<uint16_t>()[i] = FloatToHalf(v);
   }
   return t;
-}
-
-Tensor AsFloat(const Tensor& t) {
-  Tensor f(DataType::Float, t.shape());
-  for (int64_t i = 0; i < t.size(); ++i) f.data<float>()[i] = static_cast<float>(ElementAsDouble(t, i));
-  return f;
-}
-
-// Runs t with every non-constant input produced on the device first: the input is fed as float
-// (float16 as itself), passed through Identity and, for other types, Cast to its type. Nodes
-// whose inputs all come from the host and whose outputs are int32/int64 count as shape
-// computation and stay on the CPU; this keeps integer ops on the device.
-std::vector<Tensor> RunFed(const OpTest& t, const std::vector<std::string>& providers, std::string* placed_on) {
-  GraphBuilder g;
-  std::vector<std::string> ins, outs;
-  std::vector<std::pair<std::string, Tensor>> feeds;
-  for (const auto& in : t.inputs) {
-    if (in.name.empty() || in.constant) {
-      if (in.constant) g.Initializer(in.name, in.value);
-      ins.push_back(in.name);
-      continue;
-    }
-    const bool floating = in.value.dtype() == DataType::Float || in.value.dtype() == DataType::Float16;
-    Tensor feed = floating ? in.value : AsFloat(in.value);
-    std::vector<DimSpec> shape(feed.shape().begin(), feed.shape().end());
-    g.Input(in.name + "_feed", feed.dtype(), shape);
-    g.Node("Identity", {in.name + "_feed"}, {in.name + "_dev"});
-    if (floating) {
-      ins.push_back(in.name + "_dev");
-    } else {
-      g.Node("Cast", {in.name + "_dev"}, {in.name}, {IntAttribute("to", static_cast<int64_t>(in.value.dtype()))});
-      ins.push_back(in.name);
-    }
-    feeds.emplace_back(in.name + "_feed", feed);
-  }
-  for (size_t i = 0; i < t.output_types.size(); ++i) {
-    outs.push_back("out" + std::to_string(i));
-    g.Output(outs.back(), t.output_types[i]);
-  }
-  g.Node(t.op, ins, outs, t.attrs, "node_under_test", t.domain);
-  const std::string model = BuildModel(g, t.opset);
-  SessionOptions o;
-  o.providers = providers;
-  o.disable_cpu_ep_fallback = !providers.empty() && providers[0] != "CPUExecutionProvider";
-  o.graph_optimization_level = GraphOptimizationLevel::DisableAll;
-  Session s(model.data(), model.size(), o);
-  if (placed_on)
-    for (const auto& p : s.placement())
-      if (p.node == "node_under_test") *placed_on = p.provider;
-  return s.Run(feeds);
-}
-
-void ExpectFedMatchesCpu(const OpTest& t, double rtol = kRtol32, double atol = kAtol32) {
-  std::string placed;
-  std::vector<Tensor> got = RunFed(t, {"CUDAExecutionProvider"}, &placed);
-  std::vector<Tensor> want = RunFed(t, {}, nullptr);
-  EXPECT_EQ(placed, "CUDAExecutionProvider") << t.op << " ran on " << placed;
-  ASSERT_EQ(got.size(), want.size());
-  for (size_t o = 0; o < got.size(); ++o) {
-    ASSERT_EQ(got[o].dtype(), want[o].dtype()) << t.op << " output " << o;
-    ASSERT_EQ(got[o].shape(), want[o].shape()) << t.op << " output " << o;
-    int bad = 0;
-    for (int64_t i = 0; i < got[o].size() && bad < 5; ++i) {
-      const double a = ElementAsDouble(got[o], i), b = ElementAsDouble(want[o], i);
-      const bool same = (std::isnan(a) && std::isnan(b)) || a == b || std::fabs(a - b) <= atol + rtol * std::fabs(b);
-      if (!same) {
-        ++bad;
-        ADD_FAILURE() << t.op << " output " << o << " element " << i << ": CUDA " << a << " vs CPU " << b;
-      }
-    }
-  }
 }
 
 // The node must not be claimed by CUDA (with fallback disabled the session refuses it), and

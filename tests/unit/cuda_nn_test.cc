@@ -12,43 +12,6 @@ using Opts = std::map<std::string, std::string>;
 // Exact float32 math: TF32 tensor cores off, so float32 results match the CPU closely.
 const Opts kNoTf32 = {{"use_tf32", "0"}};
 
-AttrSpec StringAttribute(const std::string& n, const std::string& v) {
-  ProtoWriter a;
-  a.Bytes(1, n).Varint(20, 3).Bytes(4, v);
-  return {n, a};
-}
-
-// ExpectMatchesCpuOnCuda with CUDA provider options.
-void ExpectMatchesCpuWith(const OpTest& t, const Opts& options, double rtol, double atol) {
-  const std::string model = BuildOpModel(t);
-  SessionOptions o;
-  o.providers = {"CUDAExecutionProvider"};
-  o.provider_options["CUDAExecutionProvider"] = options;
-  o.disable_cpu_ep_fallback = true;
-  o.graph_optimization_level = GraphOptimizationLevel::DisableAll;
-  Session s(model.data(), model.size(), o);
-  for (const auto& p : s.placement())
-    if (p.node == "node_under_test") EXPECT_EQ(p.provider, "CUDAExecutionProvider");
-  std::vector<std::pair<std::string, Tensor>> feeds;
-  for (const auto& in : t.inputs)
-    if (!in.name.empty() && !in.constant) feeds.emplace_back(in.name, in.value);
-  const std::vector<Tensor> got = s.Run(feeds);
-  const std::vector<Tensor> want = RunOpTest(t, {});
-  ASSERT_EQ(got.size(), want.size());
-  for (size_t k = 0; k < got.size(); ++k) {
-    ASSERT_EQ(got[k].dtype(), want[k].dtype());
-    ASSERT_EQ(got[k].shape(), want[k].shape());
-    int bad = 0;
-    for (int64_t i = 0; i < got[k].size() && bad < 5; ++i) {
-      const double a = ElementAsDouble(got[k], i), b = ElementAsDouble(want[k], i);
-      if (!(a == b || std::fabs(a - b) <= atol + rtol * std::fabs(b))) {
-        ++bad;
-        ADD_FAILURE() << t.op << " output " << k << " element " << i << ": CUDA " << a << " vs CPU " << b;
-      }
-    }
-  }
-}
-
 // ---- Conv ----
 
 OpTest ConvTest(const std::string& op, DataType dt, std::vector<int64_t> x, std::vector<int64_t> w, bool bias,
@@ -75,7 +38,7 @@ void CheckConv(const std::string& op, std::vector<int64_t> x, std::vector<int64_
     }
     return t;
   };
-  ExpectMatchesCpuWith(make(DataType::Float), kNoTf32, 1e-4, 1e-4);
+  ExpectMatchesCpuOnCuda(make(DataType::Float), 1e-4, 1e-4, kNoTf32);
   ExpectMatchesCpuOnCuda(make(DataType::Float), 1e-2, 1e-2);
   ExpectMatchesCpuOnCuda(make(DataType::Float16), 4e-3, 4e-3);
 }
@@ -136,7 +99,7 @@ TEST(CudaNn, ConvOpset1AndGraphWeights) {
   ONYX_REQUIRE_CUDA();
   OpTest t = ConvTest("Conv", DataType::Float, {2, 3, 8, 8}, {4, 3, 3, 3}, true, {}, /*constant_weights=*/false);
   t.opset = 1;
-  ExpectMatchesCpuWith(t, kNoTf32, 1e-4, 1e-4);
+  ExpectMatchesCpuOnCuda(t, 1e-4, 1e-4, kNoTf32);
 }
 
 TEST(CudaNn, ConvExhaustiveAndDefaultSearch) {
@@ -144,15 +107,12 @@ TEST(CudaNn, ConvExhaustiveAndDefaultSearch) {
   for (const char* search : {"EXHAUSTIVE", "DEFAULT"}) {
     SCOPED_TRACE(search);
     const Opts o = {{"use_tf32", "0"}, {"cudnn_conv_algo_search", search}};
-    ExpectMatchesCpuWith(ConvTest("Conv", DataType::Float, {2, 8, 15, 15}, {16, 8, 3, 3}, true,
-                                  {IntsAttribute("pads", {1, 1, 1, 1})}),
-                         o, 1e-4, 1e-4);
-    ExpectMatchesCpuWith(ConvTest("Conv", DataType::Float16, {2, 8, 15, 15}, {16, 8, 3, 3}, true,
-                                  {IntsAttribute("strides", {2, 2})}),
-                         o, 4e-3, 4e-3);
-    ExpectMatchesCpuWith(ConvTest("ConvTranspose", DataType::Float, {1, 4, 6, 6}, {4, 3, 3, 3}, false,
-                                  {IntsAttribute("strides", {2, 2})}),
-                         o, 1e-4, 1e-4);
+    ExpectMatchesCpuOnCuda(ConvTest("Conv", DataType::Float, {2, 8, 15, 15}, {16, 8, 3, 3}, true,
+                                  {IntsAttribute("pads", {1, 1, 1, 1})}), 1e-4, 1e-4, o);
+    ExpectMatchesCpuOnCuda(ConvTest("Conv", DataType::Float16, {2, 8, 15, 15}, {16, 8, 3, 3}, true,
+                                  {IntsAttribute("strides", {2, 2})}), 4e-3, 4e-3, o);
+    ExpectMatchesCpuOnCuda(ConvTest("ConvTranspose", DataType::Float, {1, 4, 6, 6}, {4, 3, 3, 3}, false,
+                                  {IntsAttribute("strides", {2, 2})}), 1e-4, 1e-4, o);
   }
 }
 

@@ -10,28 +10,9 @@
 namespace onyx::testing {
 namespace {
 
-using Inputs = std::vector<OpTest::Input>;
-
 // One type per element size (1, 2, 4, 8 bytes). Int64 is covered by the fed tests below: a
 // one-node model whose inputs come from the host and whose outputs are int64 stays on the CPU.
 const DataType kMoveTypes[] = {DataType::Bool, DataType::Float16, DataType::Float, DataType::Double};
-
-OpTest Op(const std::string& op, Inputs inputs, std::vector<DataType> outs, int64_t opset = 17,
-          std::vector<AttrSpec> attrs = {}) {
-  OpTest t;
-  t.op = op;
-  t.inputs = std::move(inputs);
-  t.output_types = std::move(outs);
-  t.opset = opset;
-  t.attrs = std::move(attrs);
-  return t;
-}
-
-AttrSpec StringAttribute(const std::string& n, const std::string& v) {
-  ProtoWriter a;
-  a.Bytes(1, n).Varint(20, 3).Bytes(4, v);
-  return {n, a};
-}
 
 Tensor I64(const std::vector<int64_t>& v, std::vector<int64_t> shape = {-1}) {
   if (shape == std::vector<int64_t>{-1}) shape = {static_cast<int64_t>(v.size())};
@@ -52,68 +33,8 @@ OpTest::Input Const(const std::string& name, Tensor t) { return {name, std::move
 void Exact(const OpTest& t) { ExpectMatchesCpuOnCuda(t, 0, 0); }
 
 // Runs t with input 0 produced on the device as int64 (fed as float, then Identity and Cast),
-// so that the node under test takes int64 data on the device.
-std::vector<Tensor> RunInt64Fed(const OpTest& t, const std::vector<std::string>& providers, std::string* placed_on) {
-  GraphBuilder g;
-  std::vector<std::string> ins;
-  std::vector<std::pair<std::string, Tensor>> feeds;
-  for (size_t i = 0; i < t.inputs.size(); ++i) {
-    const auto& in = t.inputs[i];
-    if (in.name.empty() || in.constant) {
-      if (in.constant) g.Initializer(in.name, in.value);
-      ins.push_back(in.name);
-      continue;
-    }
-    if (i != 0) {
-      g.Input(in.name, in.value.dtype(), std::vector<DimSpec>(in.value.shape().begin(), in.value.shape().end()));
-      feeds.emplace_back(in.name, in.value);
-      ins.push_back(in.name);
-      continue;
-    }
-    Tensor f(DataType::Float, in.value.shape());
-    for (int64_t k = 0; k < f.size(); ++k) f.data<float>()[k] = static_cast<float>(ElementAsDouble(in.value, k));
-    g.Input(in.name + "_feed", DataType::Float, std::vector<DimSpec>(f.shape().begin(), f.shape().end()));
-    g.Node("Identity", {in.name + "_feed"}, {in.name + "_dev"});
-    g.Node("Cast", {in.name + "_dev"}, {in.name}, {IntAttribute("to", static_cast<int64_t>(DataType::Int64))});
-    feeds.emplace_back(in.name + "_feed", f);
-    ins.push_back(in.name);
-  }
-  std::vector<std::string> outs;
-  for (size_t i = 0; i < t.output_types.size(); ++i) {
-    outs.push_back("out" + std::to_string(i));
-    g.Output(outs.back(), t.output_types[i]);
-  }
-  g.Node(t.op, ins, outs, t.attrs, "node_under_test", t.domain);
-  const std::string model = BuildModel(g, t.opset);
-  SessionOptions o;
-  o.providers = providers;
-  o.disable_cpu_ep_fallback = !providers.empty() && providers[0] != "CPUExecutionProvider";
-  o.graph_optimization_level = GraphOptimizationLevel::DisableAll;
-  Session s(model.data(), model.size(), o);
-  if (placed_on)
-    for (const auto& p : s.placement())
-      if (p.node == "node_under_test") *placed_on = p.provider;
-  return s.Run(feeds);
-}
-
-void ExactInt64(const OpTest& t) {
-  std::string placed;
-  std::vector<Tensor> got = RunInt64Fed(t, {"CUDAExecutionProvider"}, &placed);
-  std::vector<Tensor> want = RunInt64Fed(t, {}, nullptr);
-  EXPECT_EQ(placed, "CUDAExecutionProvider") << t.op << " ran on " << placed;
-  ASSERT_EQ(got.size(), want.size());
-  for (size_t o = 0; o < got.size(); ++o) {
-    ASSERT_EQ(got[o].dtype(), DataType::Int64);
-    ASSERT_EQ(got[o].shape(), want[o].shape()) << t.op << " output " << o;
-    int bad = 0;
-    for (int64_t i = 0; i < got[o].size() && bad < 5; ++i)
-      if (got[o].data<int64_t>()[i] != want[o].data<int64_t>()[i]) {
-        ++bad;
-        ADD_FAILURE() << t.op << " output " << o << " element " << i << ": CUDA " << got[o].data<int64_t>()[i] << " vs CPU "
-                      << want[o].data<int64_t>()[i];
-      }
-  }
-}
+// so that the node under test takes int64 data on the device; the other inputs come from the host.
+void ExactInt64(const OpTest& t) { ExpectFedMatchesCpu(t, 0, 0, /*fed_input=*/0); }
 
 // Small integers as int64 data.
 Tensor IntData(std::vector<int64_t> shape, uint32_t seed) { return RandomTensor(DataType::Int64, std::move(shape), seed, -1000, 1000); }

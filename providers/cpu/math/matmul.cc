@@ -3,6 +3,7 @@
 
 #include "core/thread_pool.h"
 #include "math/math_kernels.h"
+#include "math/math_shapes.h"
 #include "mlas/gemm.h"
 
 namespace onyx::math {
@@ -67,22 +68,12 @@ class MatMulKernel final : public OpKernel {
     CheckSameType(ctx, 0, 1);
     const Tensor& A = ctx.Input(0);
     const Tensor& B = ctx.Input(1);
-    if (A.rank() == 0 || B.rank() == 0)
-      throw ctx.MakeError(ErrorCode::InvalidArgument, "inputs must have rank >= 1, got shapes " + ShapeToString(A.shape()) +
-                                                          " and " + ShapeToString(B.shape()));
-    const bool a1 = A.rank() == 1, b1 = B.rank() == 1;
-    std::vector<int64_t> as = a1 ? std::vector<int64_t>{1, A.dim(0)} : A.shape();
-    std::vector<int64_t> bs = b1 ? std::vector<int64_t>{B.dim(0), 1} : B.shape();
-    const int64_t M = as[as.size() - 2], K = as.back(), N = bs.back();
-    if (bs[bs.size() - 2] != K)
-      throw ctx.MakeError(ErrorCode::InvalidArgument, "shapes " + ShapeToString(A.shape()) + " and " +
-                                                          ShapeToString(B.shape()) + " cannot be multiplied (inner dims " +
-                                                          std::to_string(K) + " vs " + std::to_string(bs[bs.size() - 2]) + ")");
-    const std::vector<int64_t> batch_a(as.begin(), as.end() - 2), batch_b(bs.begin(), bs.end() - 2);
+    const MatMulDims dims = ResolveMatMulDims(A.shape(), B.shape(), ctx);
+    const int64_t M = dims.M, K = dims.K, N = dims.N;
+    const std::vector<int64_t>& batch_a = dims.batch_a;
+    const std::vector<int64_t>& batch_b = dims.batch_b;
     const std::vector<int64_t> batch = BroadcastShapes(batch_a, batch_b, ctx);
-    std::vector<int64_t> out_shape = batch;
-    if (!a1) out_shape.push_back(M);
-    if (!b1) out_shape.push_back(N);
+    const std::vector<int64_t> out_shape = MatMulOutputShape(dims, batch);
     Dispatch<kMatMulTypes>(A.dtype(), ctx, [&](auto tag) {
       using T = typename decltype(tag)::type;
       Tensor& Y = ctx.Output(0, A.dtype(), out_shape);
@@ -143,15 +134,8 @@ class GemmKernel final : public OpKernel {
     const Tensor& A = ctx.Input(0);
     const Tensor& B = ctx.Input(1);
     const Tensor* C = ctx.OptionalInput(2);
-    if (A.rank() != 2 || B.rank() != 2)
-      throw ctx.MakeError(ErrorCode::InvalidArgument, "A and B must be 2-D, got shapes " + ShapeToString(A.shape()) +
-                                                          " and " + ShapeToString(B.shape()));
-    const int64_t M = trans_a_ ? A.dim(1) : A.dim(0), K = trans_a_ ? A.dim(0) : A.dim(1);
-    const int64_t Kb = trans_b_ ? B.dim(1) : B.dim(0), N = trans_b_ ? B.dim(0) : B.dim(1);
-    if (K != Kb)
-      throw ctx.MakeError(ErrorCode::InvalidArgument, "inner dims differ: op(A) is " + std::to_string(M) + "x" +
-                                                          std::to_string(K) + ", op(B) is " + std::to_string(Kb) + "x" +
-                                                          std::to_string(N));
+    const GemmDims dims = ResolveGemmDims(A.shape(), B.shape(), trans_a_, trans_b_, ctx);
+    const int64_t M = dims.M, K = dims.K, N = dims.N;
     const std::vector<int64_t> out_shape{M, N};
     const bool use_c = C && beta_ != 0.f && C->size() > 0;
     if (use_c) {

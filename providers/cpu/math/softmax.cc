@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "math/math_kernels.h"
+#include "math/math_shapes.h"
 #include "mlas/math_activations.h"
 
 namespace onyx::math {
@@ -20,15 +21,8 @@ class SoftmaxKernel final : public OpKernel {
 
   void Compute(KernelContext& ctx) const override {
     const Tensor& X = ctx.Input(0);
-    const int64_t rank = static_cast<int64_t>(X.rank());
-    // A scalar is treated as one row of one element.
-    const int64_t axis = rank == 0 ? 0 : NormalizeAxis(axis_, rank, ctx);
-    int64_t outer = 1, len = 1, inner = 1;
-    for (int64_t d = 0; d < rank; ++d) {
-      if (d < axis) outer *= X.dim(d);
-      else if (d == axis || legacy_) len *= X.dim(d);
-      else inner *= X.dim(d);
-    }
+    const SoftmaxDims dims = ResolveSoftmaxDims(X.shape(), axis_, legacy_, ctx);
+    const int64_t outer = dims.outer, len = dims.len, inner = dims.inner;
     Dispatch<kFloats>(X.dtype(), ctx, [&](auto tag) {
       using T = typename decltype(tag)::type;
       Tensor& Y = ctx.Output(0, X.dtype(), X.shape());

@@ -112,26 +112,13 @@ class Conv final : public OpKernel {
     const Tensor& W = ctx.Input(1);
     const Tensor* B = ctx.OptionalInput(2);
     CheckConvOperands(ctx, X, W, B);
+    const ConvShape shape = ResolveConvShape(attrs_, group_, X, W, B, ctx);
     ConvProblem p;
-    p.batch = X.dim(0);
-    p.in_channels = X.dim(1);
-    p.out_channels = W.dim(0);
+    p.batch = shape.N;
+    p.in_channels = shape.C;
+    p.out_channels = shape.M;
     p.group = group_;
-    if (p.in_channels % group_ != 0 || W.dim(1) * group_ != p.in_channels)
-      throw ctx.MakeError(ErrorCode::InvalidArgument, "input channels " + std::to_string(p.in_channels) + " should equal W.shape[1] (" +
-                                                          std::to_string(W.dim(1)) + ") times group (" + std::to_string(group_) + ")");
-    if (p.out_channels % group_ != 0)
-      throw ctx.MakeError(ErrorCode::InvalidArgument, "output channels " + std::to_string(p.out_channels) +
-                                                          " should be divisible by group " + std::to_string(group_));
-    if (B && (B->rank() != 1 || B->dim(0) != p.out_channels))
-      throw ctx.MakeError(ErrorCode::InvalidArgument, "bias B of shape " + ShapeToString(B->shape()) + " should have shape [" +
-                                                          std::to_string(p.out_channels) + "]");
-    std::vector<int64_t> in_spatial(X.shape().begin() + 2, X.shape().end());
-    std::vector<int64_t> w_kernel(W.shape().begin() + 2, W.shape().end());
-    if (!attrs_.kernel_shape.empty() && attrs_.kernel_shape != w_kernel)
-      throw ctx.MakeError(ErrorCode::InvalidArgument, "kernel_shape " + ShapeToString(attrs_.kernel_shape) +
-                                                          " does not match the weight's spatial shape " + ShapeToString(w_kernel));
-    p.geo = ComputeWindowGeometry(attrs_, in_spatial, w_kernel, ctx);
+    p.geo = shape.geo;
     std::vector<int64_t> y_shape = {p.batch, p.out_channels};
     y_shape.insert(y_shape.end(), p.geo.output.begin(), p.geo.output.end());
     Tensor& Y = ctx.Output(0, X.dtype(), y_shape);

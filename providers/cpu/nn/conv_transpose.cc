@@ -81,79 +81,18 @@ class ConvTranspose final : public OpKernel {
     const Tensor& W = ctx.Input(1);
     const Tensor* B = ctx.OptionalInput(2);
     CheckConvOperands(ctx, X, W, B);
-    const size_t rank = X.rank() - 2;
+    ConvTransposeShape shape = ResolveConvTransposeShape(attrs_, group_, output_padding_, output_shape_, X, W, B, ctx);
     TransposeProblem p;
-    p.batch = X.dim(0);
-    p.in_channels = X.dim(1);
+    p.batch = shape.N;
+    p.in_channels = shape.C;
     p.group = group_;
-    p.out_channels = W.dim(1) * group_;
-    if (W.dim(0) != p.in_channels || p.in_channels % group_ != 0)
-      throw ctx.MakeError(ErrorCode::InvalidArgument, "W.shape[0] (" + std::to_string(W.dim(0)) + ") should equal the input channels (" +
-                                                          std::to_string(p.in_channels) + "), divisible by group " + std::to_string(group_));
-    if (B && (B->rank() != 1 || B->dim(0) != p.out_channels))
-      throw ctx.MakeError(ErrorCode::InvalidArgument, "bias B of shape " + ShapeToString(B->shape()) + " should have shape [" +
-                                                          std::to_string(p.out_channels) + "]");
-    p.x_spatial.assign(X.shape().begin() + 2, X.shape().end());
-    p.kernel.assign(W.shape().begin() + 2, W.shape().end());
-    if (!attrs_.kernel_shape.empty() && attrs_.kernel_shape != p.kernel)
-      throw ctx.MakeError(ErrorCode::InvalidArgument, "kernel_shape " + ShapeToString(attrs_.kernel_shape) +
-                                                          " does not match the weight's spatial shape " + ShapeToString(p.kernel));
-    auto defaulted = [&](const std::vector<int64_t>& v, size_t n, int64_t dflt, const char* name) {
-      if (v.empty()) return std::vector<int64_t>(n, dflt);
-      if (v.size() != n)
-        throw ctx.MakeError(ErrorCode::InvalidArgument, std::string(name) + " " + ShapeToString(v) + " should have " +
-                                                            std::to_string(n) + " values");
-      return v;
-    };
-    p.strides = defaulted(attrs_.strides, rank, 1, "strides");
-    p.dilations = defaulted(attrs_.dilations, rank, 1, "dilations");
-    std::vector<int64_t> pads = defaulted(attrs_.pads, 2 * rank, 0, "pads");
-    std::vector<int64_t> out_pad = defaulted(output_padding_, rank, 0, "output_padding");
-    std::vector<int64_t> out_shape;
-    if (!output_shape_.empty()) {
-      if (output_shape_.size() < rank)
-        throw ctx.MakeError(ErrorCode::InvalidArgument, "output_shape " + ShapeToString(output_shape_) + " should have " +
-                                                            std::to_string(rank) + " spatial values");
-      out_shape.assign(output_shape_.end() - static_cast<std::ptrdiff_t>(rank), output_shape_.end());
-    }
-    p.pad_begin.resize(rank);
-    p.y_spatial.resize(rank);
-    for (size_t d = 0; d < rank; ++d) {
-      const int64_t in = p.x_spatial[d], k = p.kernel[d], s = p.strides[d], dil = p.dilations[d];
-      if (k <= 0 || s <= 0 || dil <= 0 || k > (INT64_C(1) << 31) || s > (INT64_C(1) << 31) || dil > (INT64_C(1) << 31) ||
-          in > (INT64_C(1) << 31) || out_pad[d] < 0 || out_pad[d] > (INT64_C(1) << 31))
-        throw ctx.MakeError(ErrorCode::InvalidArgument, "kernel_shape, strides, dilations and output_padding are out of range");
-      const int64_t eff = (k - 1) * dil + 1;
-      const int64_t full = s * (in - 1) + out_pad[d] + eff;  // output size without padding
-      int64_t pb, pe, out;
-      const bool same = attrs_.auto_pad == AutoPad::SameUpper || attrs_.auto_pad == AutoPad::SameLower;
-      if (!out_shape.empty() || same) {
-        out = !out_shape.empty() ? out_shape[d] : in * s;
-        // A requested shape larger than the full output leaves the extra trailing positions
-        // empty (bias only), as onnxruntime does.
-        const int64_t total = std::max<int64_t>(0, full - out);
-        if (attrs_.auto_pad == AutoPad::SameUpper) {
-          pb = total / 2;
-          pe = total - pb;
-        } else {
-          pe = total / 2;
-          pb = total - pe;
-        }
-      } else if (attrs_.auto_pad == AutoPad::Valid) {
-        pb = pe = 0;
-        out = full;
-      } else {
-        pb = pads[d];
-        pe = pads[d + rank];
-        if (pb < 0 || pe < 0) throw ctx.MakeError(ErrorCode::InvalidArgument, "pads " + ShapeToString(pads) + " should be non-negative");
-        out = full - pb - pe;
-      }
-      if (out < 0)
-        throw ctx.MakeError(ErrorCode::InvalidArgument, "the output spatial shape would be negative for input " +
-                                                            ShapeToString(p.x_spatial));
-      p.pad_begin[d] = pb;
-      p.y_spatial[d] = out;
-    }
+    p.out_channels = shape.M;
+    p.x_spatial = std::move(shape.x_spatial);
+    p.kernel = std::move(shape.kernel);
+    p.strides = std::move(shape.strides);
+    p.dilations = std::move(shape.dilations);
+    p.pad_begin = std::move(shape.pad_begin);
+    p.y_spatial = std::move(shape.y_spatial);
     std::vector<int64_t> y_shape = {p.batch, p.out_channels};
     y_shape.insert(y_shape.end(), p.y_spatial.begin(), p.y_spatial.end());
     Tensor& Y = ctx.Output(0, X.dtype(), y_shape);

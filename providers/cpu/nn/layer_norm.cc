@@ -28,19 +28,8 @@ std::vector<T> ExpandParam(const Tensor& p, const std::vector<int64_t>& norm_sha
     }
   }
   if (p.size() == n) return src;
-  // Right-aligned broadcasting: dims of size 1 repeat, extra leading dims must be 1.
-  const std::vector<int64_t>& ps = p.shape();
   const size_t r = norm_shape.size();
-  bool ok = true;
-  for (size_t k = 0; k < ps.size(); ++k) {
-    const size_t from_end = ps.size() - 1 - k;
-    if (from_end >= r) ok = ok && ps[k] == 1;
-    else ok = ok && (ps[k] == 1 || ps[k] == norm_shape[r - 1 - from_end]);
-  }
-  if (!ok)
-    throw ctx.MakeError(ErrorCode::InvalidArgument, std::string(name) + " of shape " + ShapeToString(ps) +
-                                                        " does not broadcast to the normalized shape " + ShapeToString(norm_shape));
-  std::vector<int64_t> trimmed(ps.size() > r ? ps.end() - static_cast<std::ptrdiff_t>(r) : ps.begin(), ps.end());
+  const std::vector<int64_t> trimmed = LayerNormParamShape(p.shape(), norm_shape, name, ctx);
   const std::vector<int64_t> strides = BroadcastStrides(trimmed, norm_shape);
   std::vector<T> out(static_cast<size_t>(n));
   std::vector<int64_t> idx(r, 0);
@@ -68,14 +57,11 @@ class LayerNormalization final : public OpKernel {
     const DataType dt = X.dtype();
     if (dt != DataType::Float && dt != DataType::Double && !IsHalfType(dt))
       throw ctx.MakeError(ErrorCode::NotImplemented, std::string("element type ") + DataTypeName(dt) + " is not supported");
-    const int64_t rank = static_cast<int64_t>(X.rank());
-    if (rank == 0) throw ctx.MakeError(ErrorCode::InvalidArgument, "input X should have rank >= 1");
-    const int64_t axis = NormalizeAxis(axis_, rank, ctx);
-    const std::vector<int64_t> norm_shape(X.shape().begin() + axis, X.shape().end());
-    const int64_t n = ShapeSize(norm_shape), rows = n == 0 ? 0 : X.size() / n;
+    const LayerNormLayout layout = ResolveLayerNormLayout(X.shape(), axis_, ctx);
+    const std::vector<int64_t>& norm_shape = layout.norm_shape;
+    const std::vector<int64_t>& stat_shape = layout.stat_shape;
+    const int64_t n = layout.n, rows = layout.rows;
     Tensor& Y = ctx.Output(0, dt, X.shape());
-    std::vector<int64_t> stat_shape(X.shape().begin(), X.shape().begin() + axis);
-    stat_shape.resize(static_cast<size_t>(rank), 1);
     const DataType stat_type = stash_type_ == static_cast<int64_t>(DataType::Double) ? DataType::Double : DataType::Float;
     Tensor* mean_out = ctx.has_output(1) ? &ctx.Output(1, stat_type, stat_shape) : nullptr;
     Tensor* inv_out = ctx.has_output(2) ? &ctx.Output(2, stat_type, stat_shape) : nullptr;

@@ -66,6 +66,42 @@ inline void CheckConvOperands(const KernelContext& ctx, const Tensor& X, const T
     throw ctx.MakeError(ErrorCode::InvalidArgument, "X, W and B should have one element type");
 }
 
+// LayerNormalization's view of X: rows of the trailing dims from `axis` on (norm_shape, n
+// elements each); Mean and InvStdDev have stat_shape (X's dims before axis, then 1s).
+struct LayerNormLayout {
+  int64_t axis = 0, n = 0, rows = 0;
+  std::vector<int64_t> norm_shape, stat_shape;
+};
+// Checks the rank (>= 1) and the axis.
+LayerNormLayout ResolveLayerNormLayout(const std::vector<int64_t>& x_shape, int64_t axis, const KernelContext& ctx);
+// A Scale/B shape that broadcasts (numpy, right-aligned) to norm_shape: returns it without the
+// leading dims beyond norm_shape's rank (which must be 1); throws naming `name` otherwise.
+std::vector<int64_t> LayerNormParamShape(const std::vector<int64_t>& param_shape, const std::vector<int64_t>& norm_shape,
+                                         const char* name, const KernelContext& ctx);
+
+// Conv's shapes: X (N, C, spatial...), W (M, C / group, kernel...), B [M]. Checks channels,
+// group, bias and kernel_shape (call CheckConvOperands first) and computes the window geometry.
+struct ConvShape {
+  int64_t N = 0, C = 0, M = 0;
+  WindowGeometry geo;
+};
+ConvShape ResolveConvShape(const WindowAttributes& attrs, int64_t group, const Tensor& X, const Tensor& W, const Tensor* B,
+                           const KernelContext& ctx);
+
+// ConvTranspose's shapes: X (N, C, x_spatial...), W (C, M / group, kernel...), B [M]. Y[o] =
+// F[o + pad_begin] per spatial dim, F the unpadded transposed convolution of size `full` =
+// s * (in - 1) + effective kernel (zero beyond it); y_spatial from output_shape, auto_pad or pads.
+struct ConvTransposeShape {
+  int64_t N = 0, C = 0, M = 0;
+  std::vector<int64_t> x_spatial, kernel, strides, dilations, pad_begin, y_spatial, full;
+};
+// Checks channels, group, bias, kernel_shape and the attribute lengths and ranges (call
+// CheckConvOperands first).
+ConvTransposeShape ResolveConvTransposeShape(const WindowAttributes& attrs, int64_t group,
+                                             const std::vector<int64_t>& output_padding,
+                                             const std::vector<int64_t>& output_shape, const Tensor& X, const Tensor& W,
+                                             const Tensor* B, const KernelContext& ctx);
+
 // Y[n, m, :] += B[m] for an (N, M, spatial) output, split over the pool.
 template <typename T>
 void AddChannelBias(T* Y, const T* B, int64_t batch, int64_t M, int64_t spatial, ThreadPool* pool) {

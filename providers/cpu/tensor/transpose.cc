@@ -1,6 +1,7 @@
 // Permutations of axes: Transpose, DepthToSpace, SpaceToDepth. All run through the strided copy
 // microkernel, which tiles transposes for the cache.
 #include "tensor/tensor_helpers.h"
+#include "tensor/tensor_shapes.h"
 
 namespace onyx {
 namespace {
@@ -25,32 +26,11 @@ class TransposeKernel final : public OpKernel {
   void Compute(KernelContext& ctx) const override {
     const Tensor& x = ctx.Input(0);
     const int64_t rank = static_cast<int64_t>(x.rank());
-    std::vector<int64_t> perm = perm_;
-    if (!has_perm_) {
-      perm.resize(rank);
-      for (int64_t i = 0; i < rank; ++i) perm[i] = rank - 1 - i;
-    }
-    if (static_cast<int64_t>(perm.size()) != rank)
-      throw ctx.MakeError(ErrorCode::InvalidArgument, "perm " + ShapeToString(perm) + " has " + std::to_string(perm.size()) +
-                                                          " entries but the input has rank " + std::to_string(rank));
-    std::vector<bool> seen(rank, false);
-    for (int64_t& p : perm) {
-      int64_t n = CheckedAxis(p, rank, ctx, "perm entry");
-      if (seen[n]) throw ctx.MakeError(ErrorCode::InvalidArgument, "perm " + ShapeToString(perm_) + " is not a permutation");
-      seen[n] = true;
-      p = n;
-    }
+    const std::vector<int64_t> perm = ResolvePermutation(perm_, has_perm_, rank, ctx);
     std::vector<int64_t> out_shape(rank);
     for (int64_t i = 0; i < rank; ++i) out_shape[i] = x.dim(perm[i]);
     // When the dims larger than 1 keep their order, the transpose is only a reshape.
-    int64_t last = -1;
-    bool order_kept = true;
-    for (int64_t p : perm) {
-      if (x.dim(p) == 1) continue;
-      if (p < last) order_kept = false;
-      last = p;
-    }
-    if (order_kept) {
+    if (PermutationKeepsOrder(x.shape(), perm)) {
       ctx.SetOutput(0, x.Reshaped(out_shape));
       return;
     }

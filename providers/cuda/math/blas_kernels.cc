@@ -8,6 +8,7 @@
 
 #include "blas_impl.h"
 #include "cuda_common.h"
+#include "math/math_shapes.h"
 
 namespace onyx::cuda {
 
@@ -71,19 +72,11 @@ class MatMul final : public CudaKernel {
     if (B.dtype() != dt || !IsCudaFloat(dt))
       throw ctx.MakeError(ErrorCode::InvalidArgument, std::string("inputs should be both float or both float16, got ") +
                                                           DataTypeName(dt) + " and " + DataTypeName(B.dtype()));
-    if (A.rank() == 0 || B.rank() == 0)
-      throw ctx.MakeError(ErrorCode::InvalidArgument, "inputs must have rank >= 1, got shapes " + ShapeToString(A.shape()) +
-                                                          " and " + ShapeToString(B.shape()));
-    const bool a1 = A.rank() == 1, b1 = B.rank() == 1;
-    const std::vector<int64_t> as = a1 ? std::vector<int64_t>{1, A.dim(0)} : A.shape();
-    const std::vector<int64_t> bs = b1 ? std::vector<int64_t>{B.dim(0), 1} : B.shape();
-    const int64_t M = as[as.size() - 2], K = as.back(), N = bs.back();
-    if (bs[bs.size() - 2] != K)
-      throw ctx.MakeError(ErrorCode::InvalidArgument, "shapes " + ShapeToString(A.shape()) + " and " +
-                                                          ShapeToString(B.shape()) + " cannot be multiplied (inner dims " +
-                                                          std::to_string(K) + " vs " + std::to_string(bs[bs.size() - 2]) + ")");
+    const MatMulDims dims = ResolveMatMulDims(A.shape(), B.shape(), ctx);
+    const int64_t M = dims.M, K = dims.K, N = dims.N;
     // Batch dims broadcast as numpy does, aligned to the right.
-    const std::vector<int64_t> batch_a(as.begin(), as.end() - 2), batch_b(bs.begin(), bs.end() - 2);
+    const std::vector<int64_t>& batch_a = dims.batch_a;
+    const std::vector<int64_t>& batch_b = dims.batch_b;
     const size_t rank = std::max(batch_a.size(), batch_b.size());
     std::vector<int64_t> pa(rank, 1), pb(rank, 1), batch(rank, 1);
     std::copy(batch_a.begin(), batch_a.end(), pa.begin() + static_cast<std::ptrdiff_t>(rank - batch_a.size()));
@@ -94,10 +87,7 @@ class MatMul final : public CudaKernel {
                                                             ShapeToString(B.shape()) + " do not broadcast");
       batch[d] = pa[d] == 1 ? pb[d] : pa[d];
     }
-    std::vector<int64_t> out_shape = batch;
-    if (!a1) out_shape.push_back(M);
-    if (!b1) out_shape.push_back(N);
-    Tensor& Y = ctx.Output(0, dt, out_shape);
+    Tensor& Y = ctx.Output(0, dt, MatMulOutputShape(dims, batch));
     if (Y.size() == 0) return;
     cuda().Activate();
     if (K == 0) {
@@ -163,15 +153,8 @@ class Gemm final : public CudaKernel {
     if (B.dtype() != dt || !IsCudaFloat(dt))
       throw ctx.MakeError(ErrorCode::InvalidArgument, std::string("A and B should be both float or both float16, got ") +
                                                           DataTypeName(dt) + " and " + DataTypeName(B.dtype()));
-    if (A.rank() != 2 || B.rank() != 2)
-      throw ctx.MakeError(ErrorCode::InvalidArgument, "A and B must be 2-D, got shapes " + ShapeToString(A.shape()) +
-                                                          " and " + ShapeToString(B.shape()));
-    const int64_t M = trans_a_ ? A.dim(1) : A.dim(0), K = trans_a_ ? A.dim(0) : A.dim(1);
-    const int64_t Kb = trans_b_ ? B.dim(1) : B.dim(0), N = trans_b_ ? B.dim(0) : B.dim(1);
-    if (K != Kb)
-      throw ctx.MakeError(ErrorCode::InvalidArgument, "inner dims differ: op(A) is " + std::to_string(M) + "x" +
-                                                          std::to_string(K) + ", op(B) is " + std::to_string(Kb) + "x" +
-                                                          std::to_string(N));
+    const GemmDims dims = ResolveGemmDims(A.shape(), B.shape(), trans_a_, trans_b_, ctx);
+    const int64_t M = dims.M, K = dims.K, N = dims.N;
     const std::vector<int64_t> out_shape{M, N};
     const bool use_c = C && beta_ != 0.f && C->size() > 0;
     int64_t cs_m = 0, cs_n = 0;  // C's strides over Y's (m, n); 0 where C broadcasts

@@ -4,18 +4,13 @@
 #include <string>
 
 #include "cuda_math.h"
+#include "math/math_shapes.h"
+#include "nn/nn_common.h"
 #include "row_ops_impl.h"
 
 namespace onyx::cuda {
 
 namespace {
-
-int64_t NormalizeAxis(const KernelContext& ctx, int64_t axis, int64_t rank) {
-  if (axis < -rank || axis >= rank)
-    throw ctx.MakeError(ErrorCode::InvalidArgument,
-                        "axis " + std::to_string(axis) + " is out of range for rank " + std::to_string(rank));
-  return axis < 0 ? axis + rank : axis;
-}
 
 template <bool kLog>
 class SoftmaxKernel final : public CudaKernel {
@@ -28,15 +23,8 @@ class SoftmaxKernel final : public CudaKernel {
     if (!IsFloatType(X.dtype()))
       throw ctx.MakeError(ErrorCode::NotImplemented,
                           std::string("element type ") + DataTypeName(X.dtype()) + " is not supported on CUDA");
-    const int64_t rank = static_cast<int64_t>(X.rank());
-    // A scalar is one row of one element.
-    const int64_t axis = rank == 0 ? 0 : NormalizeAxis(ctx, axis_, rank);
-    int64_t outer = 1, len = 1, inner = 1;
-    for (int64_t d = 0; d < rank; ++d) {
-      if (d < axis) outer *= X.dim(d);
-      else if (d == axis || legacy_) len *= X.dim(d);
-      else inner *= X.dim(d);
-    }
+    const SoftmaxDims dims = ResolveSoftmaxDims(X.shape(), axis_, legacy_, ctx);
+    const int64_t outer = dims.outer, len = dims.len, inner = dims.inner;
     Tensor& Y = ctx.Output(0, X.dtype(), X.shape());
     if (Y.size() == 0) return;
     CheckCuda(LaunchSoftmax(X.dtype() == DataType::Float16, kLog, X.raw_data(), Y.raw_data(), outer, len, inner, stream()),
@@ -60,14 +48,11 @@ class LayerNormKernel final : public CudaKernel {
     if (!IsFloatType(X.dtype()) || !IsFloatType(S.dtype()) || (B && B->dtype() != S.dtype()))
       throw ctx.MakeError(ErrorCode::NotImplemented, std::string("element types ") + DataTypeName(X.dtype()) + ", " +
                                                          DataTypeName(S.dtype()) + " are not supported on CUDA");
-    const int64_t rank = static_cast<int64_t>(X.rank());
-    if (rank == 0) throw ctx.MakeError(ErrorCode::InvalidArgument, "input X should have rank >= 1");
-    const int64_t axis = NormalizeAxis(ctx, axis_, rank);
-    const std::vector<int64_t> norm_shape(X.shape().begin() + axis, X.shape().end());
-    const int64_t n = ShapeSize(norm_shape), rows = n == 0 ? 0 : X.size() / n;
+    const LayerNormLayout layout = ResolveLayerNormLayout(X.shape(), axis_, ctx);
+    const std::vector<int64_t>& norm_shape = layout.norm_shape;
+    const std::vector<int64_t>& stat_shape = layout.stat_shape;
+    const int64_t n = layout.n, rows = layout.rows;
     Tensor& Y = ctx.Output(0, X.dtype(), X.shape());
-    std::vector<int64_t> stat_shape(X.shape().begin(), X.shape().begin() + axis);
-    stat_shape.resize(static_cast<size_t>(rank), 1);
     Tensor* mean = ctx.has_output(1) ? &ctx.Output(1, DataType::Float, stat_shape) : nullptr;
     Tensor* inv = ctx.has_output(2) ? &ctx.Output(2, DataType::Float, stat_shape) : nullptr;
     if (rows == 0) return;
@@ -87,19 +72,7 @@ class LayerNormKernel final : public CudaKernel {
                     std::shared_ptr<void>& buf) const {
     const int64_t n = ShapeSize(norm_shape);
     if (p.size() == n) return p.raw_data();
-    const std::vector<int64_t>& ps = p.shape();
-    const size_t r = norm_shape.size();
-    bool ok = true;
-    for (size_t k = 0; k < ps.size(); ++k) {
-      const size_t from_end = ps.size() - 1 - k;
-      if (from_end >= r) ok = ok && ps[k] == 1;
-      else ok = ok && (ps[k] == 1 || ps[k] == norm_shape[r - 1 - from_end]);
-    }
-    if (!ok)
-      throw ctx.MakeError(ErrorCode::InvalidArgument, std::string(name) + " of shape " + ShapeToString(ps) +
-                                                          " does not broadcast to the normalized shape " +
-                                                          ShapeToString(norm_shape));
-    const std::vector<int64_t> trimmed(ps.size() > r ? ps.end() - static_cast<std::ptrdiff_t>(r) : ps.begin(), ps.end());
+    const std::vector<int64_t> trimmed = LayerNormParamShape(p.shape(), norm_shape, name, ctx);
     const BroadcastParams bp = MakeBroadcastParams(ctx, {&trimmed}, norm_shape);
     const size_t elem = DataTypeSize(p.dtype());
     buf = cuda().Scratch(static_cast<size_t>(n) * elem);

@@ -239,22 +239,11 @@ class Conv final : public CudaKernel {
       throw ctx.MakeError(ErrorCode::NotImplemented, std::string("element type ") + DataTypeName(dt) + " is not supported");
     const size_t rank = X.rank() - 2;
     CheckSpatialRank(rank, ctx);
-    const int64_t N = X.dim(0), C = X.dim(1), M = W.dim(0);
-    if (C % group_ != 0 || W.dim(1) * group_ != C)
-      throw ctx.MakeError(ErrorCode::InvalidArgument, "input channels " + std::to_string(C) + " should equal W.shape[1] (" +
-                                                          std::to_string(W.dim(1)) + ") times group (" + std::to_string(group_) + ")");
-    if (M % group_ != 0)
-      throw ctx.MakeError(ErrorCode::InvalidArgument, "output channels " + std::to_string(M) +
-                                                          " should be divisible by group " + std::to_string(group_));
-    if (B && (B->rank() != 1 || B->dim(0) != M))
-      throw ctx.MakeError(ErrorCode::InvalidArgument, "bias B of shape " + ShapeToString(B->shape()) + " should have shape [" +
-                                                          std::to_string(M) + "]");
+    const ConvShape shape = ResolveConvShape(attrs_, group_, X, W, B, ctx);
+    const int64_t N = shape.N, C = shape.C, M = shape.M;
+    const WindowGeometry& g = shape.geo;
     const std::vector<int64_t> in_spatial(X.shape().begin() + 2, X.shape().end());
     const std::vector<int64_t> kernel(W.shape().begin() + 2, W.shape().end());
-    if (!attrs_.kernel_shape.empty() && attrs_.kernel_shape != kernel)
-      throw ctx.MakeError(ErrorCode::InvalidArgument, "kernel_shape " + ShapeToString(attrs_.kernel_shape) +
-                                                          " does not match the weight's spatial shape " + ShapeToString(kernel));
-    const WindowGeometry g = ComputeWindowGeometry(attrs_, in_spatial, kernel, ctx);
     Tensor& Y = ctx.Output(0, dt, Concat({N, M}, g.output));
     if (Y.size() == 0) return;
     cuda().Activate();
@@ -333,70 +322,22 @@ class ConvTranspose final : public CudaKernel {
       throw ctx.MakeError(ErrorCode::NotImplemented, std::string("element type ") + DataTypeName(dt) + " is not supported");
     const size_t rank = X.rank() - 2;
     CheckSpatialRank(rank, ctx);
-    const int64_t N = X.dim(0), C = X.dim(1), M = W.dim(1) * group_;
-    if (W.dim(0) != C || C % group_ != 0)
-      throw ctx.MakeError(ErrorCode::InvalidArgument, "W.shape[0] (" + std::to_string(W.dim(0)) + ") should equal the input channels (" +
-                                                          std::to_string(C) + "), divisible by group " + std::to_string(group_));
-    if (B && (B->rank() != 1 || B->dim(0) != M))
-      throw ctx.MakeError(ErrorCode::InvalidArgument, "bias B of shape " + ShapeToString(B->shape()) + " should have shape [" +
-                                                          std::to_string(M) + "]");
-    const std::vector<int64_t> x_spatial(X.shape().begin() + 2, X.shape().end());
-    const std::vector<int64_t> kernel(W.shape().begin() + 2, W.shape().end());
-    if (!attrs_.kernel_shape.empty() && attrs_.kernel_shape != kernel)
-      throw ctx.MakeError(ErrorCode::InvalidArgument, "kernel_shape " + ShapeToString(attrs_.kernel_shape) +
-                                                          " does not match the weight's spatial shape " + ShapeToString(kernel));
-    auto defaulted = [&](const std::vector<int64_t>& v, size_t n, int64_t dflt, const char* name) {
-      if (v.empty()) return std::vector<int64_t>(n, dflt);
-      if (v.size() != n)
-        throw ctx.MakeError(ErrorCode::InvalidArgument, std::string(name) + " " + ShapeToString(v) + " should have " +
-                                                            std::to_string(n) + " values");
-      return v;
-    };
-    const std::vector<int64_t> strides = defaulted(attrs_.strides, rank, 1, "strides");
-    const std::vector<int64_t> dilations = defaulted(attrs_.dilations, rank, 1, "dilations");
-    const std::vector<int64_t> pads = defaulted(attrs_.pads, 2 * rank, 0, "pads");
-    const std::vector<int64_t> out_pad = defaulted(output_padding_, rank, 0, "output_padding");
-    std::vector<int64_t> requested;
-    if (!output_shape_.empty()) {
-      if (output_shape_.size() < rank)
-        throw ctx.MakeError(ErrorCode::InvalidArgument, "output_shape " + ShapeToString(output_shape_) + " should have " +
-                                                            std::to_string(rank) + " spatial values");
-      requested.assign(output_shape_.end() - static_cast<std::ptrdiff_t>(rank), output_shape_.end());
-    }
+    const ConvTransposeShape shape =
+        ResolveConvTransposeShape(attrs_, group_, output_padding_, output_shape_, X, W, B, ctx);
+    const int64_t N = shape.N, C = shape.C, M = shape.M;
+    const std::vector<int64_t>& x_spatial = shape.x_spatial;
+    const std::vector<int64_t>& kernel = shape.kernel;
+    const std::vector<int64_t>& strides = shape.strides;
+    const std::vector<int64_t>& dilations = shape.dilations;
+    const std::vector<int64_t>& pad_begin = shape.pad_begin;
+    const std::vector<int64_t>& y_spatial = shape.y_spatial;
+    const std::vector<int64_t>& full = shape.full;
     // As the CPU kernel: Y[o] = F[o + pad_begin], F the unpadded transposed convolution of
     // size s * (in - 1) + effective kernel, zero beyond.
-    std::vector<int64_t> pad_begin(rank), y_spatial(rank), full(rank);
     bool direct = true;  // cuDNN can write Y itself (symmetric padding, output within one stride)
     for (size_t d = 0; d < rank; ++d) {
-      const int64_t in = x_spatial[d], k = kernel[d], s = strides[d], dil = dilations[d];
-      if (k <= 0 || s <= 0 || dil <= 0 || k > (INT64_C(1) << 31) || s > (INT64_C(1) << 31) || dil > (INT64_C(1) << 31) ||
-          in > (INT64_C(1) << 31) || out_pad[d] < 0 || out_pad[d] > (INT64_C(1) << 31))
-        throw ctx.MakeError(ErrorCode::InvalidArgument, "kernel_shape, strides, dilations and output_padding are out of range");
-      const int64_t eff = (k - 1) * dil + 1;
-      const int64_t with_out_pad = s * (in - 1) + out_pad[d] + eff;
-      int64_t pb, out;
-      const bool same = attrs_.auto_pad == AutoPad::SameUpper || attrs_.auto_pad == AutoPad::SameLower;
-      if (!requested.empty() || same) {
-        out = !requested.empty() ? requested[d] : in * s;
-        const int64_t total = std::max<int64_t>(0, with_out_pad - out);
-        pb = attrs_.auto_pad == AutoPad::SameUpper ? total / 2 : total - total / 2;
-      } else if (attrs_.auto_pad == AutoPad::Valid) {
-        pb = 0;
-        out = with_out_pad;
-      } else {
-        pb = pads[d];
-        const int64_t pe = pads[d + rank];
-        if (pb < 0 || pe < 0) throw ctx.MakeError(ErrorCode::InvalidArgument, "pads " + ShapeToString(pads) + " should be non-negative");
-        out = with_out_pad - pb - pe;
-      }
-      if (out < 0)
-        throw ctx.MakeError(ErrorCode::InvalidArgument, "the output spatial shape would be negative for input " +
-                                                            ShapeToString(x_spatial));
-      pad_begin[d] = pb;
-      y_spatial[d] = out;
-      full[d] = s * (in - 1) + eff;
-      const int64_t slack = out + 2 * pb - full[d];
-      direct = direct && in > 0 && slack >= 0 && slack < s;
+      const int64_t slack = y_spatial[d] + 2 * pad_begin[d] - full[d];
+      direct = direct && x_spatial[d] > 0 && slack >= 0 && slack < strides[d];
     }
     Tensor& Y = ctx.Output(0, dt, Concat({N, M}, y_spatial));
     if (Y.size() == 0) return;

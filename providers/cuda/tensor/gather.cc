@@ -7,6 +7,7 @@
 #include "copy_impl.h"
 #include "cuda_tensor.h"
 #include "tensor/tensor_helpers.h"
+#include "tensor/tensor_shapes.h"
 
 namespace onyx::cuda {
 namespace {
@@ -32,15 +33,11 @@ class GatherKernel final : public CudaKernel {
     const Tensor& data = ctx.Input(0);
     const Tensor& indices = ctx.Input(1);
     const int64_t rank = static_cast<int64_t>(data.rank());
-    if (rank == 0) throw ctx.MakeError(ErrorCode::InvalidArgument, "data should have rank >= 1");
-    const int64_t axis = CheckedAxis(axis_, rank, ctx);
+    const int64_t axis = GatherAxis(axis_, rank, ctx);
     const std::vector<int64_t> idx = has_const_ ? const_indices_ : ReadIndices(indices, ctx, "indices");
     const int64_t dim = data.dim(axis);
     for (int64_t i : idx) CheckedIndex(i, dim, ctx, "Gather");
-    std::vector<int64_t> out_shape(data.shape().begin(), data.shape().begin() + axis);
-    out_shape.insert(out_shape.end(), indices.shape().begin(), indices.shape().end());
-    out_shape.insert(out_shape.end(), data.shape().begin() + axis + 1, data.shape().end());
-    Tensor& y = ctx.Output(0, data.dtype(), out_shape);
+    Tensor& y = ctx.Output(0, data.dtype(), GatherOutputShape(data.shape(), indices.shape(), axis));
     if (y.size() == 0) return;
     int64_t outer = 1, inner = 1;
     for (int64_t i = 0; i < axis; ++i) outer *= data.dim(i);

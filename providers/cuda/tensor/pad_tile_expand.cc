@@ -8,6 +8,7 @@
 #include "core/float16.h"
 #include "cuda_tensor.h"
 #include "tensor/tensor_helpers.h"
+#include "tensor/tensor_shapes.h"
 
 namespace onyx::cuda {
 namespace {
@@ -17,13 +18,7 @@ class ExpandKernel final : public CudaKernel {
   explicit ExpandKernel(const KernelInfo& info) : CudaKernel(info) {}
   void Compute(KernelContext& ctx) const override {
     const Tensor& x = ctx.Input(0);
-    const Tensor& shape_t = ctx.Input(1);
-    if (shape_t.rank() != 1)
-      throw ctx.MakeError(ErrorCode::InvalidArgument, "shape should be 1-D but has shape " + ShapeToString(shape_t.shape()));
-    const std::vector<int64_t> shape = ReadIndices(shape_t, ctx, "shape");
-    for (int64_t d : shape)
-      if (d < 0) throw ctx.MakeError(ErrorCode::InvalidArgument, "shape " + ShapeToString(shape) + " has a negative dimension");
-    const std::vector<int64_t> out_shape = BroadcastShapes(x.shape(), shape, ctx);
+    const std::vector<int64_t> out_shape = ExpandOutputShape(x.shape(), ctx.Input(1), ctx);
     Tensor& y = ctx.Output(0, x.dtype(), out_shape);
     if (y.size() == 0) return;
     StridedCopy(stream(), x.dtype(), out_shape, y.raw_data(), x.raw_data(), 0, BroadcastStrides(x.shape(), out_shape), x.size());
@@ -35,22 +30,7 @@ class TileKernel final : public CudaKernel {
   explicit TileKernel(const KernelInfo& info) : CudaKernel(info) {}
   void Compute(KernelContext& ctx) const override {
     const Tensor& x = ctx.Input(0);
-    const std::vector<int64_t> repeats = ReadIndices(ctx.Input(1), ctx, "repeats");
-    const size_t rank = x.rank();
-    if (ctx.Input(1).rank() != 1 || repeats.size() != rank)
-      throw ctx.MakeError(ErrorCode::InvalidArgument, "repeats should be a 1-D tensor of " + std::to_string(rank) +
-                                                          " values, got shape " + ShapeToString(ctx.Input(1).shape()));
-    // Output viewed as [r0, d0, r1, d1, ...]: the repeat dims have source stride 0.
-    const std::vector<int64_t> in_strides = ContiguousStrides(x.shape());
-    std::vector<int64_t> view_shape, view_strides, out_shape(rank);
-    for (size_t i = 0; i < rank; ++i) {
-      if (repeats[i] < 0)
-        throw ctx.MakeError(ErrorCode::InvalidArgument, "repeats " + ShapeToString(repeats) + " has a negative value");
-      view_shape.insert(view_shape.end(), {repeats[i], x.dim(i)});
-      view_strides.insert(view_strides.end(), {0, in_strides[i]});
-      out_shape[i] = repeats[i] * x.dim(i);
-    }
-    ShapeSize(view_shape);  // rejects overflowing products before they are multiplied out
+    const auto [out_shape, view_shape, view_strides] = ResolveTile(x.shape(), ctx.Input(1), ctx);
     Tensor& y = ctx.Output(0, x.dtype(), out_shape);
     if (y.size() == 0) return;
     StridedCopy(stream(), x.dtype(), view_shape, y.raw_data(), x.raw_data(), 0, view_strides, x.size());
@@ -81,45 +61,13 @@ void FloatBytes(DataType dt, float value, unsigned char out[8]) {
 
 class PadKernel final : public CudaKernel {
  public:
-  explicit PadKernel(const KernelInfo& info) : CudaKernel(info), opset_(info.opset()), value_(info.GetFloat("value", 0.f)) {
-    const std::string mode = info.GetString("mode", "constant");
-    if (mode == "constant") mode_ = PadModeKind::Constant;
-    else if (mode == "reflect") mode_ = PadModeKind::Reflect;
-    else if (mode == "edge") mode_ = PadModeKind::Edge;
-    else if (mode == "wrap" && opset_ >= 19) mode_ = PadModeKind::Wrap;
-    else throw info.MakeError(ErrorCode::InvalidGraph, "pad mode '" + mode + "' is not supported at opset " + std::to_string(opset_));
-    if (opset_ < 11) {
-      const char* name = opset_ < 2 ? "paddings" : "pads";
-      if (!info.HasAttribute(name)) throw info.MakeError(ErrorCode::InvalidGraph, std::string("required attribute '") + name + "' is missing");
-      pads_attr_ = info.GetInts(name);
-    }
-  }
+  explicit PadKernel(const KernelInfo& info) : CudaKernel(info), attrs_(info), mode_(KindOf(attrs_.mode)) {}
 
   void Compute(KernelContext& ctx) const override {
     const Tensor& x = ctx.Input(0);
     const int64_t rank = static_cast<int64_t>(x.rank());
     const DataType dt = x.dtype();
-    const std::vector<int64_t> pads = opset_ < 11 ? pads_attr_ : ReadIndices(ctx.Input(1), ctx, "pads");
-    std::vector<int64_t> axes;
-    if (const Tensor* a = opset_ >= 18 ? ctx.OptionalInput(3) : nullptr) {
-      for (int64_t v : ReadIndices(*a, ctx, "axes")) axes.push_back(CheckedAxis(v, rank, ctx, "pad axis"));
-    } else {
-      for (int64_t i = 0; i < rank; ++i) axes.push_back(i);
-    }
-    if (pads.size() != 2 * axes.size())
-      throw ctx.MakeError(ErrorCode::InvalidArgument, "pads should have " + std::to_string(2 * axes.size()) + " values (2 per axis), got " +
-                                                          std::to_string(pads.size()));
-    std::vector<int64_t> begin(rank, 0), end(rank, 0);
-    std::vector<bool> seen(rank, false);
-    for (size_t i = 0; i < axes.size(); ++i) {
-      if (seen[axes[i]]) throw ctx.MakeError(ErrorCode::InvalidArgument, "axes repeat axis " + std::to_string(axes[i]));
-      seen[axes[i]] = true;
-      begin[axes[i]] = pads[i];
-      end[axes[i]] = pads[i + axes.size()];
-    }
-    constexpr int64_t kMaxPad = int64_t(1) << 48;  // far beyond any allocatable tensor; keeps sums in range
-    for (int64_t p : pads)
-      if (p > kMaxPad || p < -kMaxPad) throw ctx.MakeError(ErrorCode::InvalidArgument, "pad " + std::to_string(p) + " is too large");
+    const PadAmounts amounts = ResolvePadAmounts(attrs_, rank, ctx);
 
     if (rank > kMaxCopyDims)
       throw ctx.MakeError(ErrorCode::NotImplemented, "the CUDA Pad kernel takes inputs of rank at most " + std::to_string(kMaxCopyDims) +
@@ -128,21 +76,14 @@ class PadKernel final : public CudaKernel {
     PadArgs args;
     args.rank = static_cast<int>(rank);
     args.mode = mode_;
-    std::vector<int64_t> out_shape(rank);
     // Negative pads crop first; the cropped window of size d is then padded with the positive parts.
+    const PadLayout layout = ResolvePadLayout(x.shape(), amounts, mode_ == PadModeKind::Constant, ctx);
+    const std::vector<int64_t>& out_shape = layout.out_shape;
     for (int64_t k = 0; k < rank; ++k) {
-      const int64_t crop_b = std::max<int64_t>(0, -begin[k]), pad_b = std::max<int64_t>(0, begin[k]);
-      const int64_t d = x.dim(k) - crop_b - std::max<int64_t>(0, -end[k]);
-      if (d < 0)
-        throw ctx.MakeError(ErrorCode::InvalidArgument, "negative pads on axis " + std::to_string(k) + " remove more than its " +
-                                                            std::to_string(x.dim(k)) + " elements");
-      out_shape[k] = d + pad_b + std::max<int64_t>(0, end[k]);
-      if (d == 0 && out_shape[k] > 0 && mode_ != PadModeKind::Constant)
-        throw ctx.MakeError(ErrorCode::InvalidArgument, "cannot pad axis " + std::to_string(k) + " of size 0 in edge, reflect or wrap mode");
       args.out_shape[k] = out_shape[k];
-      args.pad_begin[k] = pad_b;
-      args.size[k] = d;
-      args.crop_begin[k] = crop_b;
+      args.pad_begin[k] = layout.pad_begin[k];
+      args.size[k] = layout.size[k];
+      args.crop_begin[k] = layout.crop_begin[k];
       args.in_stride[k] = in_strides[k];
     }
     unsigned char fill[8];
@@ -160,7 +101,7 @@ class PadKernel final : public CudaKernel {
   // The constant for constant mode as the bytes of one element of dt (zero by default).
   void PadValue(const KernelContext& ctx, DataType dt, unsigned char fill[8]) const {
     std::memset(fill, 0, 8);
-    if (opset_ >= 11) {
+    if (attrs_.opset >= 11) {
       if (const Tensor* c = ctx.OptionalInput(2)) {
         if (c->dtype() != dt)
           throw ctx.MakeError(ErrorCode::InvalidArgument, std::string("constant_value has type ") + DataTypeName(c->dtype()) +
@@ -171,13 +112,21 @@ class PadKernel final : public CudaKernel {
       }
       return;
     }
-    FloatBytes(dt, value_, fill);
+    FloatBytes(dt, attrs_.value, fill);
   }
 
-  int64_t opset_;
-  float value_;
-  PadModeKind mode_ = PadModeKind::Constant;
-  std::vector<int64_t> pads_attr_;
+  static PadModeKind KindOf(PadMode mode) {
+    switch (mode) {
+      case PadMode::Constant: return PadModeKind::Constant;
+      case PadMode::Reflect: return PadModeKind::Reflect;
+      case PadMode::Edge: return PadModeKind::Edge;
+      case PadMode::Wrap: return PadModeKind::Wrap;
+    }
+    return PadModeKind::Constant;
+  }
+
+  PadAttributes attrs_;
+  PadModeKind mode_;
 };
 
 bool PadSupported(const Node& node, const NodeOperandTypes& t) {

@@ -2,6 +2,7 @@
 // permutation that keeps the order of the dims larger than 1 is only a view.
 #include "cuda_tensor.h"
 #include "tensor/tensor_helpers.h"
+#include "tensor/tensor_shapes.h"
 
 namespace onyx::cuda {
 namespace {
@@ -14,31 +15,11 @@ class TransposeKernel final : public CudaKernel {
   void Compute(KernelContext& ctx) const override {
     const Tensor& x = ctx.Input(0);
     const int64_t rank = static_cast<int64_t>(x.rank());
-    std::vector<int64_t> perm = perm_;
-    if (!has_perm_) {
-      perm.resize(rank);
-      for (int64_t i = 0; i < rank; ++i) perm[i] = rank - 1 - i;
-    }
-    if (static_cast<int64_t>(perm.size()) != rank)
-      throw ctx.MakeError(ErrorCode::InvalidArgument, "perm " + ShapeToString(perm) + " has " + std::to_string(perm.size()) +
-                                                          " entries but the input has rank " + std::to_string(rank));
-    std::vector<bool> seen(rank, false);
-    for (int64_t& p : perm) {
-      const int64_t n = CheckedAxis(p, rank, ctx, "perm entry");
-      if (seen[n]) throw ctx.MakeError(ErrorCode::InvalidArgument, "perm " + ShapeToString(perm_) + " is not a permutation");
-      seen[n] = true;
-      p = n;
-    }
+    const std::vector<int64_t> perm = ResolvePermutation(perm_, has_perm_, rank, ctx);
     std::vector<int64_t> out_shape(rank);
     for (int64_t i = 0; i < rank; ++i) out_shape[i] = x.dim(perm[i]);
-    int64_t last = -1;
-    bool order_kept = true;
-    for (int64_t p : perm) {
-      if (x.dim(p) == 1) continue;
-      if (p < last) order_kept = false;
-      last = p;
-    }
-    if (order_kept) {
+    // When the dims larger than 1 keep their order, the transpose is only a reshape.
+    if (PermutationKeepsOrder(x.shape(), perm)) {
       ctx.SetOutput(0, x.Reshaped(out_shape));
       return;
     }
