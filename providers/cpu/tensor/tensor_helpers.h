@@ -112,6 +112,7 @@ void RegisterGeneratorKernels(KernelRegistry& r);
 void RegisterSortKernels(KernelRegistry& r);
 void RegisterCumSumTriluKernels(KernelRegistry& r);
 void RegisterResizeKernels(KernelRegistry& r);
+void RegisterRandomKernels(KernelRegistry& r);
 
 // Registers one factory for [since, end] under the CPU provider.
 void RegisterTensorKernel(KernelRegistry& r, const char* op, int64_t since, int64_t end, std::vector<DataType> types,

@@ -16,6 +16,7 @@ void RegisterTensorKernels(KernelRegistry& r) {
   RegisterSortKernels(r);
   RegisterCumSumTriluKernels(r);
   RegisterResizeKernels(r);
+  RegisterRandomKernels(r);
 }
 
 }  // namespace onyx
