@@ -1,3 +1,4 @@
+#include <cmath>
 #include <climits>
 #include <limits>
 
@@ -121,6 +122,10 @@ TEST(MathBinary, Mod) {
   EXPECT_EQ(ToVector<int32_t>(y), (std::vector<int32_t>{-1, 1, -1, 0}));
   y = Run1("Mod", {FloatTensor({2}, {-7.5f, 7.5f}), FloatTensor({2}, {2, 2})}, {{"fmod", IntAttr(1)}});
   EXPECT_EQ(ToVector<float>(y), (std::vector<float>{-1.5f, 1.5f}));
+  // Floor remainder of a float: a zero result takes the divisor's sign (numpy's np.mod).
+  y = Run1("Mod", {FloatTensor({4}, {0.f, -0.f, 4.f, -4.f}), FloatTensor({4}, {-2, 2, -2, 2})});
+  const std::vector<float> r = ToVector<float>(y);
+  EXPECT_TRUE(std::signbit(r[0]) && !std::signbit(r[1]) && std::signbit(r[2]) && !std::signbit(r[3]));
 }
 
 TEST(MathBinary, Comparisons) {

@@ -40,6 +40,9 @@ C TruncMod(C a, C b) {
 template <typename C>
 C FloorMod(C a, C b) {
   C r = TruncMod(a, b);
+  if constexpr (std::is_floating_point_v<C>) {
+    if (r == 0) return std::copysign(C(0), b);  // a zero remainder takes the divisor's sign, as numpy's
+  }
   if constexpr (std::is_floating_point_v<C> || std::is_signed_v<C>) {
     if (r != 0 && ((r < 0) != (b < 0))) r = static_cast<C>(r + b);
   }
