@@ -107,15 +107,18 @@ Value ToValue(py::handle obj, const std::string& name, std::vector<py::object>& 
 py::object FromTensor(const Tensor& t) {
   std::vector<py::ssize_t> shape(t.shape().begin(), t.shape().end());
   if (t.dtype() == DataType::String) {
-    py::array out(py::dtype("O"), shape);
-    auto** p = static_cast<PyObject**>(out.mutable_data());
+    // Built through numpy from a list of str, so numpy owns every element reference.
+    py::list items;
     for (int64_t i = 0; i < t.size(); ++i) {
-      PyObject* s = PyUnicode_DecodeUTF8(t.data<std::string>()[i].data(), t.data<std::string>()[i].size(), "surrogateescape");
+      const std::string& v = t.data<std::string>()[i];
+      PyObject* s = PyUnicode_DecodeUTF8(v.data(), static_cast<Py_ssize_t>(v.size()), "surrogateescape");
       if (!s) throw py::error_already_set();
-      Py_XDECREF(p[i]);
-      p[i] = s;
+      items.append(py::reinterpret_steal<py::object>(s));
     }
-    return std::move(out);
+    py::module_ np = py::module_::import("numpy");
+    py::array flat = np.attr("empty")(t.size(), py::dtype("O"));
+    for (int64_t i = 0; i < t.size(); ++i) flat.attr("__setitem__")(i, items[static_cast<size_t>(i)]);
+    return flat.attr("reshape")(py::cast(shape));
   }
   py::dtype dt = ToNumpyDtype(t.dtype());
   if (!t.owns_data()) {  // borrowed memory (e.g. an input passed through): copy it

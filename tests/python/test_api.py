@@ -232,3 +232,19 @@ def test_optimized_model_filepath_loads_in_onnxruntime(runtime, ort, model_path,
     ref = ort.InferenceSession(out, providers=["CPUExecutionProvider"]).run(None, {"x": x})
     for a, b in zip(sess.run(None, {"x": x}), ref):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
+
+
+def test_string_outputs_match(runtime, ort):
+    """String tensors come back as numpy object arrays of str, as onnxruntime returns them."""
+    m = helper.make_model(helper.make_graph(
+        [helper.make_node("Cast", ["x"], ["y"], to=TensorProto.STRING)], "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3])],
+        [helper.make_tensor_value_info("y", TensorProto.STRING, [2, 3])]), opset_imports=[helper.make_opsetid("", 17)])
+    m.ir_version = 8
+    x = np.array([[1.5, -2, 0], [3.25, 1e10, -0.5]], np.float32)
+    mine = runtime.InferenceSession(m.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+    ref = ort.InferenceSession(m.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+    assert mine.dtype == object and mine.shape == (2, 3)
+    assert all(isinstance(v, str) for v in mine.ravel())
+    assert [float(v) for v in mine.ravel()] == [float(v) for v in ref.ravel()]
+    del mine  # the elements' references are numpy's: freeing them must not crash
