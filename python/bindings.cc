@@ -121,20 +121,21 @@ py::object FromTensor(const Tensor& t) {
     return flat.attr("reshape")(py::cast(shape));
   }
   py::dtype dt = ToNumpyDtype(t.dtype());
+  // Explicit C-order strides: pybind11's (dtype, shape) constructor gave zero strides here.
+  std::vector<py::ssize_t> strides(shape.size());
+  py::ssize_t stride = static_cast<py::ssize_t>(DataTypeSize(t.dtype()));
+  for (size_t k = shape.size(); k-- > 0;) {
+    strides[k] = stride;
+    stride *= shape[k];
+  }
   if (!t.owns_data()) {  // borrowed memory (e.g. an input passed through): copy it
-    py::array out(dt, shape);
+    py::array out(dt, shape, strides);
     if (t.nbytes()) std::memcpy(out.mutable_data(), t.raw_data(), t.nbytes());
     return std::move(out);
   }
   // Zero copy: the array keeps the tensor's storage alive through a capsule.
   auto* holder = new Tensor(t);
   py::capsule owner(holder, [](void* p) { delete static_cast<Tensor*>(p); });
-  std::vector<py::ssize_t> strides(shape.size());
-  py::ssize_t s = static_cast<py::ssize_t>(DataTypeSize(t.dtype()));
-  for (size_t k = shape.size(); k-- > 0;) {
-    strides[k] = s;
-    s *= shape[k];
-  }
   return py::array(dt, shape, strides, holder->raw_data(), owner);
 }
 

@@ -197,7 +197,23 @@ def test_outputs_do_not_alias_inputs(runtime, providers, tmp_path):
     arr = np.array([1, 2], np.float32)
     (out,) = sess.run(None, {"x": arr})
     arr[0] = 100
-    assert out[0] == 1
+    assert out.tolist() == [1, 2]
+
+
+def test_passed_through_inputs_keep_their_values(runtime, providers):
+    """An output that is a view of a feed (Identity, Reshape) is a full, correct copy."""
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3])
+    nodes = [helper.make_node("Identity", ["x"], ["y"]), helper.make_node("Reshape", ["x", "s"], ["z"])]
+    graph = helper.make_graph(nodes, "g", [x], [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3]),
+                                             helper.make_tensor_value_info("z", TensorProto.FLOAT, [3, 2])],
+                              initializer=[helper.make_tensor("s", TensorProto.INT64, [2], [3, 2])])
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    sess = runtime.InferenceSession(m.SerializeToString(), providers=providers)
+    arr = np.arange(6, dtype=np.float32).reshape(2, 3) + 1
+    y, z = sess.run(None, {"x": arr})
+    np.testing.assert_array_equal(y, arr)
+    np.testing.assert_array_equal(z, arr.reshape(3, 2))
+    assert y.strides == (12, 4) and z.strides == (8, 4)
 
 
 def test_imports_coexist():
