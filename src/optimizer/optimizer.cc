@@ -7,7 +7,10 @@ std::vector<std::unique_ptr<Pass>> PassesForLevel(GraphOptimizationLevel level, 
   if (level == GraphOptimizationLevel::DisableAll) return passes;
   passes.push_back(MakeConstantFolding(ctx));
   passes.push_back(MakeDeadNodeElimination());
-  if (level >= GraphOptimizationLevel::EnableExtended) passes.push_back(MakeLayerNormFusion());
+  if (level >= GraphOptimizationLevel::EnableExtended) {
+    passes.push_back(MakeLayerNormFusion());
+    passes.push_back(MakeGeluFusion());
+  }
   return passes;
 }
 

@@ -30,5 +30,6 @@ void OptimizeGraph(Graph& graph, GraphOptimizationLevel level, const OptimizerCo
 std::unique_ptr<Pass> MakeConstantFolding(const OptimizerContext& ctx);
 std::unique_ptr<Pass> MakeDeadNodeElimination();
 std::unique_ptr<Pass> MakeLayerNormFusion();
+std::unique_ptr<Pass> MakeGeluFusion();
 
 }  // namespace onyx

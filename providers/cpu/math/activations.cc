@@ -117,6 +117,12 @@ void RegisterActivationKernels(KernelRegistry& r) {
   RegisterOp<UnaryKernel<kFloats, SoftsignOp>>(r, "Softsign", kFloats);
   RegisterOp<UnaryKernel<kFloats, MishOp>>(r, "Mish", kFloats);
   RegisterOp<UnaryKernel<kFloats, GeluOp>>(r, "Gelu", kFloats, 20);
+  // com.microsoft's Gelu (erf form, no attributes), emitted by the optimizer's GELU fusion for
+  // graphs older than opset 20.
+  KernelDef ms_gelu = *r.Find(kCpuProvider, "", "Gelu", 20);
+  ms_gelu.domain = "com.microsoft";
+  ms_gelu.since_version = 1;
+  r.Register(std::move(ms_gelu));
 }
 
 }  // namespace onyx::math

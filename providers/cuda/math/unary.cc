@@ -169,6 +169,12 @@ void RegisterCudaUnaryKernels(KernelRegistry& r) {
       }
       return true;
     };
+    if (gelu) {  // com.microsoft's Gelu, emitted by the optimizer's fusion before opset 20
+      KernelDef ms = d;
+      ms.domain = "com.microsoft";
+      ms.since_version = 1;
+      r.Register(std::move(ms));
+    }
     r.Register(std::move(d));
   }
   KernelDef not_def = CudaDef<NotKernel>("Not", 1, INT64_MAX, {DataType::Bool});
