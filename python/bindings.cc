@@ -17,7 +17,26 @@ using namespace onyx;
 
 namespace {
 
+// Types numpy lacks, by their ml_dtypes names (the arrays onnx.numpy_helper gives for them).
+// onyx stores them one element per byte (sub-byte types unpacked), as ml_dtypes does.
+const std::pair<const char*, DataType> kMlDtypes[] = {
+    {"bfloat16", DataType::BFloat16},          {"float8_e4m3fn", DataType::Float8E4M3FN},
+    {"float8_e4m3fnuz", DataType::Float8E4M3FNUZ}, {"float8_e5m2", DataType::Float8E5M2},
+    {"float8_e5m2fnuz", DataType::Float8E5M2FNUZ}, {"int4", DataType::Int4},
+    {"uint4", DataType::UInt4},                {"float4_e2m1fn", DataType::Float4E2M1},
+    {"float8_e8m0fnu", DataType::Float8E8M0},  {"int2", DataType::Int2},
+    {"uint2", DataType::UInt2}};
+
 py::dtype ToNumpyDtype(DataType t) {
+  for (const auto& [name, dt] : kMlDtypes) {
+    if (dt != t) continue;
+    try {
+      return py::dtype::from_args(py::module_::import("ml_dtypes").attr(name));
+    } catch (const py::error_already_set&) {
+      // Without ml_dtypes: the raw codes, as unsigned integers of the same width.
+      return py::dtype(t == DataType::BFloat16 ? "uint16" : "uint8");
+    }
+  }
   switch (t) {
     case DataType::Float: return py::dtype("float32");
     case DataType::Double: return py::dtype("float64");
@@ -27,7 +46,7 @@ py::dtype ToNumpyDtype(DataType t) {
     case DataType::Int32: return py::dtype("int32");
     case DataType::Int64: return py::dtype("int64");
     case DataType::UInt8: return py::dtype("uint8");
-    case DataType::UInt16: case DataType::BFloat16: return py::dtype("uint16");
+    case DataType::UInt16: return py::dtype("uint16");
     case DataType::UInt32: return py::dtype("uint32");
     case DataType::UInt64: return py::dtype("uint64");
     case DataType::Bool: return py::dtype("bool");
@@ -38,6 +57,9 @@ py::dtype ToNumpyDtype(DataType t) {
 }
 
 DataType FromNumpyDtype(const py::dtype& dt, const std::string& name) {
+  const std::string dtype_name = py::cast<std::string>(dt.attr("name"));
+  for (const auto& [ml_name, t] : kMlDtypes)
+    if (dtype_name == ml_name) return t;
   const char kind = py::cast<std::string>(dt.attr("kind"))[0];
   const auto size = py::cast<int>(dt.attr("itemsize"));
   if (kind == 'f') {

@@ -264,3 +264,32 @@ def test_string_outputs_match(runtime, ort):
     assert all(isinstance(v, str) for v in mine.ravel())
     assert [float(v) for v in mine.ravel()] == [float(v) for v in ref.ravel()]
     del mine  # the elements' references are numpy's: freeing them must not crash
+
+
+def test_ml_dtypes_feeds_and_outputs(runtime):
+    """bfloat16, float8 and int4 arrays (ml_dtypes, as onnx.numpy_helper returns them) go in and
+    come back with their ml_dtypes dtype."""
+    ml_dtypes = pytest.importorskip("ml_dtypes")
+    if getattr(runtime, "__name__", "") != "onyx":
+        pytest.skip("onnxruntime's Python API does not take ml_dtypes arrays")
+    cases = [(TensorProto.BFLOAT16, ml_dtypes.bfloat16), (TensorProto.FLOAT8E4M3FN, ml_dtypes.float8_e4m3fn),
+             (TensorProto.FLOAT8E5M2, ml_dtypes.float8_e5m2), (TensorProto.INT4, ml_dtypes.int4)]
+    x = np.array([1.5, 3.0, -2.0, 0.0], np.float32)
+    for code, dtype in cases:
+        m = helper.make_model(helper.make_graph(
+            [helper.make_node("Cast", ["x"], ["y"], to=code), helper.make_node("Cast", ["y"], ["z"], to=TensorProto.FLOAT)], "g",
+            [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4])],
+            [helper.make_tensor_value_info("y", code, [4]), helper.make_tensor_value_info("z", TensorProto.FLOAT, [4])]),
+            opset_imports=[helper.make_opsetid("", 21)])
+        m.ir_version = 10
+        y, z = runtime.InferenceSession(m.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, {"x": x})
+        assert y.dtype == np.dtype(dtype)
+        np.testing.assert_array_equal(z, x.astype(dtype).astype(np.float32))
+        # and as a feed
+        m2 = helper.make_model(helper.make_graph([helper.make_node("Cast", ["y"], ["z"], to=TensorProto.FLOAT)], "g",
+                                                 [helper.make_tensor_value_info("y", code, [4])],
+                                                 [helper.make_tensor_value_info("z", TensorProto.FLOAT, [4])]),
+                               opset_imports=[helper.make_opsetid("", 21)])
+        m2.ir_version = 10
+        (z2,) = runtime.InferenceSession(m2.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, {"y": y})
+        np.testing.assert_array_equal(z2, z)
