@@ -219,6 +219,7 @@ struct PyTensor {
     return {Tensor::Borrow(ParseElementType(element_type), shape, reinterpret_cast<void*>(ptr), ParseDevice(device, id))};
   }
   py::object Numpy() const { return FromTensor(t.on_cpu() ? t : CopyTensor(t, Device{})); }
+  PyTensor To(const std::string& device, int id) const { return {CopyTensor(t, ParseDevice(device, id))}; }
   std::vector<int64_t> Shape() const { return t.shape(); }
   py::dtype Dtype() const { return ToNumpyDtype(t.dtype()); }
   std::string TypeString() const { return std::string("tensor(") + DataTypeName(t.dtype()) + ")"; }
@@ -388,6 +389,7 @@ PYBIND11_MODULE(_onyx, m) {
       .def_static("allocate", &PyTensor::Allocate, py::arg("shape"), py::arg("element_type"), py::arg("device_type"), py::arg("device_id"))
       .def_static("borrow", &PyTensor::Borrow, py::arg("ptr"), py::arg("shape"), py::arg("element_type"), py::arg("device_type"), py::arg("device_id"))
       .def("numpy", &PyTensor::Numpy)
+      .def("to", &PyTensor::To, py::arg("device_type"), py::arg("device_id"))
       .def("shape", &PyTensor::Shape)
       .def("dtype", &PyTensor::Dtype)
       .def("type_string", &PyTensor::TypeString)

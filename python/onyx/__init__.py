@@ -279,7 +279,7 @@ class IOBinding:
                 results.append(buffer)
                 continue
             if device_type == "cpu" and t.device_name() != "cpu":
-                t = _onyx.Tensor.from_numpy(t.numpy(), "cpu", 0)
+                t = t.to("cpu", 0)
             results.append(OrtValue(t))
         self._results = results
 

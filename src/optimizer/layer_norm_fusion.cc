@@ -8,70 +8,13 @@
 // same inputs and attributes and which onnxruntime also runs.
 #include <algorithm>
 #include <cmath>
-#include <unordered_map>
 
 #include "optimizer/optimizer.h"
+#include "optimizer/pattern.h"
 
 namespace onyx {
 
 namespace {
-
-constexpr const char* kMsDomain = "com.microsoft";
-
-struct Index {
-  std::unordered_map<std::string, size_t> producer;
-  std::unordered_map<std::string, int> readers;
-  std::unordered_map<std::string, DataType> types;
-  std::unordered_map<std::string, size_t> rank;
-};
-
-Index BuildIndex(const Graph& g) {
-  Index ix;
-  for (size_t i = 0; i < g.nodes.size(); ++i) {
-    for (const auto& o : g.nodes[i].outputs) ix.producer[o] = i;
-    for (const auto& in : g.nodes[i].inputs) ++ix.readers[in];
-    for (const auto& [an, a] : g.nodes[i].attributes) {
-      std::vector<std::shared_ptr<Graph>> subs = a.graphs;
-      if (a.g) subs.push_back(a.g);
-      for (const auto& sg : subs)
-        for (const auto& v : sg->OuterScopeReads()) ix.readers[v] += 2;  // never fuse these away
-    }
-  }
-  for (const auto& o : g.outputs) ix.readers[o.name] += 2;
-  auto note = [&](const ValueInfo& vi) {
-    ix.types[vi.name] = vi.dtype;
-    if (vi.has_shape) ix.rank[vi.name] = vi.shape.size();
-  };
-  for (const auto& vi : g.inputs) note(vi);
-  for (const auto& vi : g.value_info) note(vi);
-  for (const auto& vi : g.outputs) note(vi);
-  for (const auto& [n, t] : g.initializers) ix.types[n] = t.dtype(), ix.rank[n] = t.rank();
-  return ix;
-}
-
-const Node* Producer(const Graph& g, const Index& ix, const std::string& v, const char* op) {
-  auto it = ix.producer.find(v);
-  if (it == ix.producer.end()) return nullptr;
-  const Node& n = g.nodes[it->second];
-  return n.op_type == op && n.domain.empty() ? &n : nullptr;
-}
-
-bool SingleReader(const Index& ix, const std::string& v) {
-  auto it = ix.readers.find(v);
-  return it != ix.readers.end() && it->second == 1;
-}
-
-// A scalar (or one-element) initializer as double.
-bool ScalarConstant(const Graph& g, const std::string& name, double* out) {
-  auto it = g.initializers.find(name);
-  if (it == g.initializers.end() || it->second.size() != 1) return false;
-  const Tensor& t = it->second;
-  switch (t.dtype()) {
-    case DataType::Float: *out = t.data<float>()[0]; return true;
-    case DataType::Double: *out = t.data<double>()[0]; return true;
-    default: return false;
-  }
-}
 
 // The first reduced axis if a ReduceMean reduces the trailing axes of a rank-`rank` input
 // (rank 0: unknown, then only [-1] is accepted) with keepdims=1; nullopt otherwise.
@@ -118,21 +61,21 @@ class LayerNormFusion : public Pass {
 
  private:
   bool FuseOne(Graph& g) const {
-    const Index ix = BuildIndex(g);
+    const GraphIndex ix = GraphIndex::Of(g);
     for (size_t di = 0; di < g.nodes.size(); ++di) {
       const Node& div = g.nodes[di];
       if (div.op_type != "Div" || !div.domain.empty() || div.inputs.size() != 2) continue;
       // The centred value d = x - mean, possibly widened by a Cast before the variance.
       const std::string centred = div.inputs[0];
-      const Node* widen_d = Producer(g, ix, centred, "Cast");
-      const Node* sub = widen_d ? Producer(g, ix, widen_d->inputs[0], "Sub") : Producer(g, ix, centred, "Sub");
-      const Node* sqrt = Producer(g, ix, div.inputs[1], "Sqrt");
-      if (!sub || !sqrt || sub->inputs.size() != 2 || !SingleReader(ix, div.inputs[1])) continue;
-      if (widen_d && !SingleReader(ix, sub->outputs[0])) continue;
-      const Node* mean = Producer(g, ix, sub->inputs[1], "ReduceMean");
-      const Node* add_eps = Producer(g, ix, sqrt->inputs[0], "Add");
-      if (!mean || !add_eps || mean->inputs[0] != sub->inputs[0] || !SingleReader(ix, sqrt->inputs[0]) ||
-          !SingleReader(ix, sub->inputs[1]))
+      const Node* widen_d = ix.Producer(g, centred, "Cast");
+      const Node* sub = widen_d ? ix.Producer(g, widen_d->inputs[0], "Sub") : ix.Producer(g, centred, "Sub");
+      const Node* sqrt = ix.Producer(g, div.inputs[1], "Sqrt");
+      if (!sub || !sqrt || sub->inputs.size() != 2 || !ix.SingleReader(div.inputs[1])) continue;
+      if (widen_d && !ix.SingleReader(sub->outputs[0])) continue;
+      const Node* mean = ix.Producer(g, sub->inputs[1], "ReduceMean");
+      const Node* add_eps = ix.Producer(g, sqrt->inputs[0], "Add");
+      if (!mean || !add_eps || mean->inputs[0] != sub->inputs[0] || !ix.SingleReader(sqrt->inputs[0]) ||
+          !ix.SingleReader(sub->inputs[1]))
         continue;
       // The centred value is read by the variance branch and by Div only.
       auto rd = ix.readers.find(centred);
@@ -142,16 +85,16 @@ class LayerNormFusion : public Pass {
       if (ScalarConstant(g, add_eps->inputs[1], &eps)) var_name = add_eps->inputs[0];
       else if (ScalarConstant(g, add_eps->inputs[0], &eps)) var_name = add_eps->inputs[1];
       else continue;
-      const Node* var = Producer(g, ix, var_name, "ReduceMean");
-      if (!var || !SingleReader(ix, var_name)) continue;
-      const Node* pow = Producer(g, ix, var->inputs[0], "Pow");
+      const Node* var = ix.Producer(g, var_name, "ReduceMean");
+      if (!var || !ix.SingleReader(var_name)) continue;
+      const Node* pow = ix.Producer(g, var->inputs[0], "Pow");
       double two = 0;
       if (!pow || pow->inputs[0] != centred || !ScalarConstant(g, pow->inputs[1], &two) || two != 2.0 ||
-          !SingleReader(ix, var->inputs[0]))
+          !ix.SingleReader(var->inputs[0]))
         continue;
       const std::string xw = sub->inputs[0];  // the normalized input, possibly a widening cast
       std::string x = xw;
-      const Node* cast_in = Producer(g, ix, xw, "Cast");
+      const Node* cast_in = ix.Producer(g, xw, "Cast");
       auto xr = ix.readers.find(xw);
       if (xr == ix.readers.end() || xr->second != 2) continue;  // read by ReduceMean and Sub only
       std::string y = div.outputs[0];
@@ -166,11 +109,9 @@ class LayerNormFusion : public Pass {
         // The result must be cast back to x's type by the only reader of Div's output.
         const auto xt = ix.types.find(x);
         if (xt == ix.types.end() || (xt->second != DataType::Float16 && xt->second != DataType::Float)) continue;
-        const Node* cast_out = nullptr;
-        for (const auto& n : g.nodes)
-          if (n.op_type == "Cast" && n.domain.empty() && n.inputs.size() == 1 && n.inputs[0] == y) cast_out = &n;
+        const Node* cast_out = ix.OnlyReader(g, y, "Cast");
         const Attribute* to = cast_out ? cast_out->FindAttribute("to") : nullptr;
-        if (!cast_out || !SingleReader(ix, y) || !to || to->i != static_cast<int64_t>(xt->second)) continue;
+        if (!to || to->i != static_cast<int64_t>(xt->second)) continue;
         if (cast_in) dead.push_back(xw);
         y = cast_out->outputs[0];
       }
@@ -183,10 +124,8 @@ class LayerNormFusion : public Pass {
       // Optional affine part: y * scale + bias, each a constant of the normalized width.
       std::string scale, bias, out = y;
       auto single_consumer = [&](const std::string& v, const char* op) -> const Node* {
-        if (!SingleReader(ix, v)) return nullptr;
-        for (const auto& n : g.nodes)
-          if (n.op_type == op && n.domain.empty() && n.inputs.size() == 2 && (n.inputs[0] == v || n.inputs[1] == v)) return &n;
-        return nullptr;
+        const Node* n = ix.OnlyReader(g, v, op);
+        return n && n->inputs.size() == 2 ? n : nullptr;
       };
       auto affine_constant = [&](const Node& n, const std::string& v) -> std::string {
         const std::string& other = n.inputs[0] == v ? n.inputs[1] : n.inputs[0];
@@ -229,14 +168,7 @@ class LayerNormFusion : public Pass {
       Node fused;
       fused.name = (div.name.empty() ? out : div.name) + "/LayerNormalization";
       fused.op_type = "LayerNormalization";
-      const auto onnx_opset = g.opsets.count("") ? g.opsets.at("") : 0;
-      if (onnx_opset >= 17) {
-        fused.opset = onnx_opset;
-      } else {
-        fused.domain = kMsDomain;
-        fused.opset = 1;
-        if (!g.opsets.count(kMsDomain)) g.opsets[kMsDomain] = 1;
-      }
+      SetFusedOpDomain(g, fused, 17);
       fused.inputs = {x, scale};
       if (!bias.empty()) fused.inputs.push_back(bias);
       fused.outputs = {out};
@@ -247,18 +179,8 @@ class LayerNormFusion : public Pass {
       a_eps.f = static_cast<float>(eps);
       fused.attributes["axis"] = a_axis;
       fused.attributes["epsilon"] = a_eps;
-      // The matched nodes' outputs are no longer read; the node producing `out` is replaced by
-      // the fused node in place, the rest is left to dead-node elimination.
-      const size_t out_producer = ix.producer.at(out);
-      g.nodes[out_producer] = std::move(fused);
-      std::vector<Node> kept;
-      kept.reserve(g.nodes.size());
-      for (size_t i = 0; i < g.nodes.size(); ++i) {
-        const auto& o = g.nodes[i].outputs;
-        const bool matched = i != out_producer && !o.empty() && std::find(dead.begin(), dead.end(), o[0]) != dead.end();
-        if (!matched) kept.push_back(std::move(g.nodes[i]));
-      }
-      g.nodes = std::move(kept);
+      // The node producing `out` becomes the fused node; the rest of the match goes.
+      ReplaceMatchedNodes(g, ix.producer.at(out), std::move(fused), dead);
       return true;
     }
     return false;

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "core/thread_pool.h"
+#include "session/partitioner.h"
 
 namespace onyx {
 
@@ -239,8 +240,7 @@ ExecutionPlan::ExecutionPlan(std::shared_ptr<const Graph> graph, std::vector<con
   // A feed placed on a device by the caller must reach host kernels in host memory.
   std::set<int> host_read(output_slots_.begin(), output_slots_.end());
   for (const auto& step : steps_) {
-    const bool metadata_only = step.node->domain.empty() && (step.node->op_type == "Shape" || step.node->op_type == "Size");
-    if (step.provider->is_cpu() && step.node->domain != kOnyxInternalDomain && !metadata_only)
+    if (step.provider->is_cpu() && step.node->domain != kOnyxInternalDomain && !ReadsMetadataOnly(*step.node))
       host_read.insert(step.inputs.begin(), step.inputs.end());
   }
   for (int s : input_slots_) input_read_on_host_.push_back(host_read.count(s) > 0);

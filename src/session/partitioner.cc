@@ -18,9 +18,6 @@ struct ValueType {
 
 bool IsIndexType(DataType t) { return t == DataType::Int64 || t == DataType::Int32; }
 
-// Ops that read only a tensor's shape, so their input may live on any device.
-bool ReadsMetadataOnly(const Node& n) { return n.domain.empty() && (n.op_type == "Shape" || n.op_type == "Size"); }
-
 bool HasSubgraph(const Node& n) {
   for (const auto& [name, a] : n.attributes)
     if (a.g || !a.graphs.empty()) return true;
@@ -33,26 +30,29 @@ std::string NodeLabel(const Node& n, size_t index) {
 
 }  // namespace
 
+bool ReadsMetadataOnly(const Node& n) { return n.domain.empty() && (n.op_type == "Shape" || n.op_type == "Size"); }
+
 std::string Placement::Summary() const {
   std::map<std::string, int> per_provider;
-  std::map<std::string, std::map<std::string, int>> fallback_ops;
   std::vector<std::string> order;
   for (const auto& e : nodes) {
     if (!per_provider.count(e.provider)) order.push_back(e.provider);
     ++per_provider[e.provider];
-    if (!e.reason.empty()) ++fallback_ops[e.provider][e.op_type];
   }
   std::string s;
-  for (const auto& p : order) {
-    s += (s.empty() ? "" : ", ") + p + ": " + std::to_string(per_provider[p]) + " nodes";
-    auto it = fallback_ops.find(p);
-    if (it != fallback_ops.end()) {
-      std::string ops;
-      for (const auto& [op, n] : it->second) ops += (ops.empty() ? "" : ", ") + op + (n > 1 ? " x" + std::to_string(n) : "");
-      s += " (" + ops + ")";
-    }
-  }
+  for (const auto& p : order) s += (s.empty() ? "" : ", ") + p + ": " + std::to_string(per_provider[p]) + " nodes";
   if (copies) s += ", " + std::to_string(copies) + " copies";
+  const std::string fallback = FallbackOps();
+  if (!fallback.empty()) s += "; on the CPU for lack of a device kernel: " + fallback;
+  return s;
+}
+
+std::string Placement::FallbackOps() const {
+  std::map<std::string, int> ops;
+  for (const auto& e : nodes)
+    if (!e.reason.empty() && e.reason != kShapeComputation) ++ops[e.op_type];
+  std::string s;
+  for (const auto& [op, n] : ops) s += (s.empty() ? "" : ", ") + op + (n > 1 ? " x" + std::to_string(n) : "");
   return s;
 }
 
@@ -116,7 +116,7 @@ Placement PartitionGraph(Graph& g, const std::vector<const ExecutionProvider*>& 
       } else if (host_output) {
         reason = "a subgraph reads its output";
       } else if (ReadsMetadataOnly(n) || (inputs_on_host && index_outputs && !n.inputs.empty())) {
-        reason = "shape computation";
+        reason = kShapeComputation;
       } else {
         for (const auto* p : providers) {
           if (p->is_cpu()) continue;
@@ -132,7 +132,7 @@ Placement PartitionGraph(Graph& g, const std::vector<const ExecutionProvider*>& 
     }
     if (!chosen) chosen = cpu;
     if (!chosen->is_cpu()) reason.clear();
-    if (options.disable_cpu_fallback && !reason.empty() && reason != "shape computation")
+    if (options.disable_cpu_fallback && !reason.empty() && reason != kShapeComputation)
       refused += (refused.empty() ? "" : ", ") + n.Describe() + " (" + reason + ")";
     n.provider = chosen->name();
     for (const auto& out : n.outputs)

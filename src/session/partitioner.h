@@ -14,17 +14,21 @@ struct PartitionOptions {
   bool disable_cpu_fallback = false;
 };
 
+// The reason given for small integer shape computations kept on the CPU on purpose (not a
+// fallback: they are cheaper there).
+inline constexpr const char* kShapeComputation = "shape computation";
+
+// Shape and Size read only a tensor's shape: their input may live on any device.
+bool ReadsMetadataOnly(const Node& n);
+
 struct Placement {
-  struct Entry {
-    std::string node;      // node name (or "<op> #index" when unnamed)
-    std::string op_type;
-    std::string provider;
-    std::string reason;    // why it is on the CPU while a device provider was asked for; empty otherwise
-  };
-  std::vector<Entry> nodes;  // in execution order, copy nodes included
-  int copies = 0;            // copy nodes inserted at device edges
-  // "CUDAExecutionProvider: 120 nodes, CPUExecutionProvider: 4 nodes (Shape x2, ...), 3 copies"
+  std::vector<NodePlacement> nodes;  // in execution order, copy nodes included
+  int copies = 0;                    // copy nodes inserted at device edges
+  // "CUDAExecutionProvider: 120 nodes, CPUExecutionProvider: 4 nodes, 3 copies"
   std::string Summary() const;
+  // "Erf, Pow x2": ops left on the CPU because no device provider could run them (shape
+  // computations excluded); empty if none.
+  std::string FallbackOps() const;
 };
 
 // Assigns each node of g (the top-level graph; subgraphs run on the CPU) to the first provider,

@@ -62,10 +62,8 @@ const ExecutionProvider& ProviderFor(Device device) {
 
 Tensor CopyTensor(const Tensor& src, Device target) {
   if (src.on_cpu() && target.is_cpu()) return src.Clone();
-  const ExecutionProvider& p = ProviderFor(target.is_cpu() ? src.device() : target);
-  Tensor dst = target.is_cpu() ? Tensor(src.dtype(), src.shape()) : p.Allocate(src.dtype(), src.shape());
-  p.Copy(src, dst);
-  p.Synchronize();
+  Tensor dst = AllocateTensor(src.dtype(), src.shape(), target);
+  CopyTensorInto(src, dst);
   return dst;
 }
 
@@ -132,19 +130,14 @@ void Session::Impl::Init(Model m, const SessionOptions& opts) {
   std::vector<const ExecutionProvider*> eps;
   for (const auto& p : provider_objects) eps.push_back(p.get());
   Placement placed = PartitionGraph(g, eps, PartitionOptions{opts.disable_cpu_ep_fallback});
-  for (auto& e : placed.nodes) placement.push_back({e.node, e.op_type, e.provider, e.reason});
   if (eps.size() > 1) {
     Log(1, "node placement: " + placed.Summary());
-    std::map<std::string, int> fallback;  // op -> count, nodes a device provider could not take
-    for (const auto& e : placed.nodes)
-      if (!e.reason.empty() && e.reason != "shape computation") ++fallback[e.op_type];
-    if (!fallback.empty()) {
-      std::string ops;
-      for (const auto& [op, n] : fallback) ops += (ops.empty() ? "" : ", ") + op + (n > 1 ? " x" + std::to_string(n) : "");
-      Log(2, "some nodes run on the CPU because " + eps.front()->name() + " cannot run them: " + ops +
+    const std::string fallback = placed.FallbackOps();
+    if (!fallback.empty())
+      Log(2, "some nodes run on the CPU because " + eps.front()->name() + " cannot run them: " + fallback +
                  " (onyx info MODEL --providers ... shows the placement)");
-    }
   }
+  placement = std::move(placed.nodes);
   plan = std::make_unique<ExecutionPlan>(model.graph, eps);
 }
 
