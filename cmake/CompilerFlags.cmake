@@ -6,7 +6,22 @@ endfunction()
 
 set(CMAKE_CXX_VISIBILITY_PRESET default)
 
-if(ONYX_SANITIZE)
-  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer)
+# Sanitizer builds (scripts/sanitize.sh): every object, tests included, is instrumented. UBSan
+# findings are fatal so that a test cannot pass over undefined behaviour.
+if(ONYX_SANITIZE STREQUAL "address" OR ONYX_SANITIZE STREQUAL "ON")
+  add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
   add_link_options(-fsanitize=address,undefined)
+elseif(ONYX_SANITIZE STREQUAL "thread")
+  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=thread)
+elseif(ONYX_SANITIZE AND NOT ONYX_SANITIZE STREQUAL "OFF")
+  message(FATAL_ERROR "ONYX_SANITIZE must be address, thread or empty, not '${ONYX_SANITIZE}'")
+endif()
+
+# libFuzzer: coverage instrumentation everywhere, the fuzzer runtime only in the fuzz targets.
+if(ONYX_BUILD_FUZZERS)
+  if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    message(FATAL_ERROR "ONYX_BUILD_FUZZERS needs clang (-DCMAKE_CXX_COMPILER=clang++)")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link)
 endif()

@@ -3,7 +3,8 @@
 set -euo pipefail
 
 debs=(build-essential cmake ninja-build ccache libeigen3-dev pybind11-dev libgtest-dev
-      libonnx-testdata python3-torch python3-torchvision python3-sklearn pkg-config)
+      libonnx-testdata python3-torch python3-torchvision python3-sklearn pkg-config
+      clang libclang-rt-14-dev)  # clang: the sanitizer and libFuzzer builds (scripts/sanitize.sh)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

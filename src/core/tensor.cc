@@ -101,19 +101,35 @@ std::string ShapeToString(const std::vector<int64_t>& shape) {
 namespace {
 constexpr int64_t kMaxTensorBytes = int64_t(1) << 40;  // refuse absurd allocations early
 
+// A model can ask for any size: running out of memory is an error, not a crash.
+[[noreturn]] void OutOfMemory(int64_t count, size_t element_bytes) {
+  throw Error(ErrorCode::Fail, "out of memory: cannot allocate a tensor of " + std::to_string(count) + " elements of " +
+                                   std::to_string(element_bytes) + " bytes");
+}
+
 std::shared_ptr<void> Allocate(DataType dtype, int64_t count) {
-  if (dtype == DataType::String) {
-    return std::shared_ptr<void>(new std::string[count > 0 ? count : 1], [](void* p) {
-      delete[] static_cast<std::string*>(p);
-    });
-  }
-  size_t es = DataTypeSize(dtype);
+  const bool strings = dtype == DataType::String;
+  const size_t es = strings ? sizeof(std::string) : DataTypeSize(dtype);
   if (es == 0) throw Error(ErrorCode::NotImplemented, std::string("tensors of type ") + DataTypeName(dtype) + " are not supported");
   if (count > kMaxTensorBytes / static_cast<int64_t>(es))
     throw Error(ErrorCode::InvalidArgument, "tensor of " + std::to_string(count) + " elements is too large to allocate");
+  if (strings) {
+    try {
+      return std::shared_ptr<void>(new std::string[count > 0 ? count : 1], [](void* p) {
+        delete[] static_cast<std::string*>(p);
+      });
+    } catch (const std::bad_alloc&) {
+      OutOfMemory(count, es);
+    }
+  }
   size_t bytes = static_cast<size_t>(count) * es;
   // 64-byte alignment suits AVX-512 loads.
-  void* p = ::operator new[](bytes ? bytes : 1, std::align_val_t(64));
+  void* p = nullptr;
+  try {
+    p = ::operator new[](bytes ? bytes : 1, std::align_val_t(64));
+  } catch (const std::bad_alloc&) {
+    OutOfMemory(count, es);
+  }
   std::memset(p, 0, bytes);
   return std::shared_ptr<void>(p, [](void* q) { ::operator delete[](q, std::align_val_t(64)); });
 }

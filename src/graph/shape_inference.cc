@@ -5,6 +5,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "onyx/error.h"
+
 namespace onyx {
 
 namespace {
@@ -79,8 +81,11 @@ class Inferencer {
       std::vector<Known> outs(node.outputs.size());
       try {
         Infer(node, outs);
+      } catch (const Error& e) {
+        if (e.code() == ErrorCode::InvalidGraph) throw;  // inference proved the model invalid
+        outs.assign(node.outputs.size(), Known{});       // inference is best effort; kernels check at run time
       } catch (const std::exception&) {
-        outs.assign(node.outputs.size(), Known{});  // inference is best effort; kernels check at run time
+        outs.assign(node.outputs.size(), Known{});
       }
       for (size_t i = 0; i < node.outputs.size(); ++i) {
         if (node.outputs[i].empty()) continue;
@@ -498,8 +503,20 @@ class Inferencer {
       std::vector<int64_t> perm = IntsAttr(n, "perm");
       if (perm.empty())
         for (int64_t i = static_cast<int64_t>(s->size()) - 1; i >= 0; --i) perm.push_back(i);
+      const auto rank = static_cast<int64_t>(s->size());
+      if (static_cast<int64_t>(perm.size()) != rank)
+        throw Error(ErrorCode::InvalidGraph, n.Describe() + ": perm has " + std::to_string(perm.size()) +
+                                                 " entries for an input of rank " + std::to_string(rank));
+      std::vector<bool> seen(perm.size(), false);
+      for (int64_t p : perm) {
+        if (p < 0 || p >= rank || seen[p])
+          throw Error(ErrorCode::InvalidGraph, n.Describe() + ": perm entry " + std::to_string(p) +
+                                                   (p < 0 || p >= rank ? " is out of range for an input of rank " + std::to_string(rank)
+                                                                       : " appears twice"));
+        seen[p] = true;
+      }
       std::vector<Dim> out;
-      for (int64_t p : perm) out.push_back((*s).at(static_cast<size_t>(Axis(p, s->size()))));
+      for (int64_t p : perm) out.push_back((*s)[static_cast<size_t>(p)]);
       set(0, x->dtype, out);
       return;
     }

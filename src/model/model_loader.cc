@@ -2,10 +2,12 @@
 
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <map>
 #include <set>
 #include <unordered_map>
 
+#include "graph/onnx_schema.h"
 #include "model/proto_parse.h"
 
 namespace onyx {
@@ -41,6 +43,9 @@ void ParseOpsetImport(proto::Reader o, std::map<std::string, int64_t>& opsets) {
     else if (o.field() == 2) v = o.Int64();
     else o.Skip();
   }
+  if (d.empty() && v > NewestOnnxOpset())
+    throw Error(ErrorCode::NotImplemented, "the model imports ai.onnx opset " + std::to_string(v) +
+                                               "; onyx knows the operators of opsets up to " + std::to_string(NewestOnnxOpset()));
   opsets[d] = v;
 }
 
@@ -73,7 +78,9 @@ void ParseType(proto::Reader r, ValueInfo& vi, int depth = 0) {
         while (t.Next()) {
           if (t.field() == 1) {
             int32_t code = t.Int32();
-            vi.dtype = IsKnownDataType(code) ? static_cast<DataType>(code) : DataType::Undefined;
+            if (code != 0 && !IsKnownDataType(code))
+              throw Error(ErrorCode::InvalidGraph, "element type " + std::to_string(code) + " is not an ONNX data type");
+            vi.dtype = static_cast<DataType>(code);
           } else if (t.field() == 2) {
             vi.has_shape = true;
             vi.shape = ParseShape(t.Message());
@@ -114,9 +121,18 @@ ValueInfo ParseValueInfo(proto::Reader r) {
   ValueInfo vi;
   vi.kind = ValueInfo::Kind::Unknown;
   while (r.Next()) {
-    if (r.field() == 1) vi.name = r.String();
-    else if (r.field() == 2) ParseType(r.Message(), vi);
-    else r.Skip();
+    if (r.field() == 1) {
+      vi.name = r.String();
+    } else if (r.field() == 2) {
+      try {
+        ParseType(r.Message(), vi);
+      } catch (const Error& e) {
+        if (e.code() != ErrorCode::InvalidGraph) throw;
+        throw Error(e.code(), "value '" + vi.name + "': " + e.what());
+      }
+    } else {
+      r.Skip();
+    }
   }
   return vi;
 }
@@ -191,6 +207,32 @@ Node ParseNode(proto::Reader r, const ParseContext& ctx, int depth, std::map<std
   return n;
 }
 
+// Input and output counts of an ai.onnx node against its schema. Unknown ops are left to the
+// session, which tells "not an ONNX operator" from "not implemented". Trailing empty names
+// (omitted optional values) do not count.
+void CheckArity(const Node& n) {
+  if (!IsOnnxOperator(n.op_type)) return;
+  const OnnxSchema* s = FindOnnxSchema(n.op_type, n.opset);
+  if (!s)
+    throw Error(ErrorCode::InvalidGraph, n.Describe() + ": " + n.op_type + " is not an operator of opset " +
+                                             std::to_string(n.opset) + " of ai.onnx (it came later)");
+  auto used = [](const std::vector<std::string>& names) {
+    size_t k = names.size();
+    while (k > 0 && names[k - 1].empty()) --k;
+    return static_cast<int64_t>(k);
+  };
+  auto check = [&](const char* what, int64_t count, int lo, int hi) {
+    if (count >= lo && count <= hi) return;
+    std::string expected = lo == hi ? std::to_string(lo)
+                         : hi == std::numeric_limits<int>::max() ? "at least " + std::to_string(lo)
+                                                                 : std::to_string(lo) + " to " + std::to_string(hi);
+    throw Error(ErrorCode::InvalidGraph, n.Describe() + " has " + std::to_string(count) + " " + what + "; " + n.op_type +
+                                             "-" + std::to_string(s->since_version) + " takes " + expected);
+  };
+  check("inputs", used(n.inputs), s->min_inputs, s->max_inputs);
+  check("outputs", used(n.outputs), s->min_outputs, s->max_outputs);
+}
+
 void AssignOpset(Node& n, const std::map<std::string, int64_t>& opsets) {
   auto it = opsets.find(n.domain);
   if (it == opsets.end()) {
@@ -199,6 +241,7 @@ void AssignOpset(Node& n, const std::map<std::string, int64_t>& opsets) {
   } else {
     n.opset = it->second;
   }
+  if (n.domain.empty()) CheckArity(n);
 }
 
 std::shared_ptr<Graph> ParseGraph(proto::Reader r, const ParseContext& ctx, int depth) {

@@ -144,7 +144,12 @@ Tensor ParseTensor(proto::Reader r, const std::string& model_dir) {
   const auto dtype = static_cast<DataType>(dtype_code);
   for (int64_t d : dims)
     if (d < 0) throw Error(ErrorCode::InvalidGraph, "tensor '" + name + "' has negative dimension in " + ShapeToString(dims));
-  const int64_t count = ShapeSize(dims);
+  int64_t count = 0;
+  try {
+    count = ShapeSize(dims);
+  } catch (const Error&) {
+    throw Error(ErrorCode::InvalidGraph, "tensor '" + name + "' has dims " + ShapeToString(dims) + " whose element count overflows");
+  }
   // Refuse sizes the payload cannot back before allocating anything.
   // Sub-byte types pack 8/bits elements per byte (or per int32_data entry), low bits first.
   const int bits = PackedBits(dtype);

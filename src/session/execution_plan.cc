@@ -10,6 +10,14 @@ namespace onyx {
 
 namespace {
 
+// Whether any kernel of any provider belongs to `domain` (to tell custom-op domains apart).
+bool HasDomain(const KernelRegistry& registry, const std::string& domain) {
+  for (const auto& def : registry.all())
+    if (def.domain == domain) return true;
+  return false;
+}
+
+
 class PlanSubgraph;
 
 class PlanKernelInfoImpl : public KernelInfo {
@@ -222,6 +230,9 @@ ExecutionPlan::ExecutionPlan(std::shared_ptr<const Graph> graph, std::vector<con
     }
     if (!def && node.domain.empty() && !IsOnnxOperator(node.op_type))
       throw Error(ErrorCode::InvalidGraph, node.Describe() + ": '" + node.op_type + "' is not an ONNX operator (domain ai.onnx)");
+    if (!def && !node.domain.empty() && !HasDomain(KernelRegistry::Global(), node.domain))
+      throw Error(ErrorCode::NotImplemented, "no kernel for " + node.Describe() + ": onyx has no operators in domain '" + node.domain +
+                                                 "' (custom operator libraries are not supported)");
     if (!def) {
       std::string dom = node.domain.empty() ? "ai.onnx" : node.domain;
       throw Error(ErrorCode::NotImplemented,

@@ -188,6 +188,20 @@ def test_non_contiguous_and_big_endian_feeds(runtime, providers, model_path):
     np.testing.assert_array_equal(sess.run(["z"], {"x": xb})[0], -x.astype(np.float32))
 
 
+def test_zero_size_and_non_finite_feeds_match_onnxruntime(both):
+    mine, ref = both
+    feeds = [
+        np.zeros((0, 3), np.float32),
+        np.array([[np.nan, np.inf, -np.inf], [0.0, -0.0, 1e-45]], np.float32),
+        np.array([[3.4e38, -3.4e38, np.float32(1e-38)]], np.float32),
+    ]
+    for x in feeds:
+        got, want = mine.run(None, {"x": x}), ref.run(None, {"x": x})
+        for g, w in zip(got, want):
+            assert g.shape == w.shape and g.dtype == w.dtype
+            np.testing.assert_array_equal(g, w)
+
+
 def test_outputs_do_not_alias_inputs(runtime, providers, tmp_path):
     x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])
     y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])

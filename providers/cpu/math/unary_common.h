@@ -20,6 +20,17 @@ constexpr double OpCost() {
   else return 1.0;
 }
 
+// Ops with a vectorised float path provide Float(x, y, n).
+template <typename Op>
+concept HasFloatPath = requires(const Op& o, const float* a, float* b) { o.Float(a, b, int64_t{}); };
+
+// Called through a template so that the call stays dependent: clang looks members of a
+// non-dependent object up eagerly, even in a discarded `if constexpr` branch.
+template <typename Op, typename T>
+void RunFloatPath(const Op& op, const T* x, T* y, int64_t n) {
+  op.Float(x, y, n);
+}
+
 template <uint32_t Set, typename Op, bool kBoolOut = false>
 class UnaryKernel final : public OpKernel {
  public:
@@ -32,8 +43,8 @@ class UnaryKernel final : public OpKernel {
       Tensor& Y = ctx.Output(0, DataTypeOf<TO>(), X.shape());
       const T* x = X.data<T>();
       TO* y = Y.data<TO>();
-      if constexpr (std::is_same_v<T, float> && !kBoolOut && requires(const Op& o, const float* a, float* b) { o.Float(a, b, int64_t{}); }) {
-        ParallelChunks(ctx, X.size(), OpCost<Op>(), [&](int64_t b, int64_t e) { op_.Float(x + b, y + b, e - b); });
+      if constexpr (std::is_same_v<T, float> && !kBoolOut && HasFloatPath<Op>) {
+        ParallelChunks(ctx, X.size(), OpCost<Op>(), [&](int64_t b, int64_t e) { RunFloatPath(op_, x + b, y + b, e - b); });
       } else {
         UnaryMap<T, TO>(ctx, x, y, X.size(), OpCost<Op>(), op_);
       }

@@ -1,0 +1,22 @@
+#pragma once
+#include <cstdint>
+#include <string>
+
+namespace onyx {
+
+// One version of an ai.onnx operator as the ONNX spec defines it (src/graph/onnx_schemas.inc,
+// generated from the onnx package by scripts/gen_onnx_schemas.py).
+struct OnnxSchema {
+  const char* name;
+  int since_version;
+  int min_inputs, max_inputs;
+  int min_outputs, max_outputs;
+};
+
+// The version of op_type in effect at `opset`; nullptr if the op does not exist there (yet).
+const OnnxSchema* FindOnnxSchema(const std::string& op_type, int64_t opset);
+
+// The newest ai.onnx opset this build knows the operators of.
+int NewestOnnxOpset();
+
+}  // namespace onyx
