@@ -15,19 +15,62 @@ GraphIndex GraphIndex::Of(const Graph& g) {
       std::vector<std::shared_ptr<Graph>> subs = a.graphs;
       if (a.g) subs.push_back(a.g);
       for (const auto& sg : subs)
-        for (const auto& v : sg->OuterScopeReads()) ix.readers[v] += 2;
+        for (const auto& v : sg->OuterScopeReads()) ix.readers[v] += 2, ix.outer_reads.insert(v);
     }
   }
-  for (const auto& o : g.outputs) ix.readers[o.name] += 2;
+  for (const auto& o : g.outputs) ix.readers[o.name] += 2, ix.graph_outputs.insert(o.name);
   auto note = [&](const ValueInfo& vi) {
+    if (vi.kind != ValueInfo::Kind::Tensor) return;
     ix.types[vi.name] = vi.dtype;
-    if (vi.has_shape) ix.rank[vi.name] = vi.shape.size();
+    if (vi.has_shape) ix.rank[vi.name] = vi.shape.size(), ix.shapes[vi.name] = vi.shape;
   };
   for (const auto& vi : g.inputs) note(vi);
   for (const auto& vi : g.value_info) note(vi);
   for (const auto& vi : g.outputs) note(vi);
-  for (const auto& [n, t] : g.initializers) ix.types[n] = t.dtype(), ix.rank[n] = t.rank();
+  // A feed may replace an initializer that is also a graph input, so shapes inferred from its
+  // value (a Reshape's target, say) hold only for the default: forget the shapes of everything
+  // computed from such initializers. Nodes are in topological order.
+  std::unordered_set<std::string> tainted;
+  for (const auto& in : g.inputs)
+    if (g.initializers.count(in.name)) tainted.insert(in.name);
+  for (const auto& [n, t] : g.initializers) {
+    ix.types[n] = t.dtype();
+    if (tainted.count(n)) continue;  // its shape is the input's declared one
+    ix.rank[n] = t.rank();
+    std::vector<Dim> dims(t.rank());
+    for (size_t i = 0; i < t.rank(); ++i) dims[i].value = t.dim(i);
+    ix.shapes[n] = std::move(dims);
+  }
+  if (!tainted.empty()) {
+    for (const auto& n : g.nodes) {
+      bool from_tainted = false;
+      for (const auto& in : n.inputs) from_tainted = from_tainted || tainted.count(in);
+      for (const auto& [an, a] : n.attributes) {
+        std::vector<std::shared_ptr<Graph>> subs = a.graphs;
+        if (a.g) subs.push_back(a.g);
+        for (const auto& sg : subs)
+          for (const auto& v : sg->OuterScopeReads()) from_tainted = from_tainted || tainted.count(v);
+      }
+      if (!from_tainted) continue;
+      for (const auto& o : n.outputs) {
+        tainted.insert(o);
+        ix.shapes.erase(o);
+        ix.rank.erase(o);
+      }
+    }
+  }
   return ix;
+}
+
+bool GraphIndex::StaticShape(const std::string& v, std::vector<int64_t>* out) const {
+  auto it = shapes.find(v);
+  if (it == shapes.end()) return false;
+  out->clear();
+  for (const Dim& d : it->second) {
+    if (!d.is_fixed()) return false;
+    out->push_back(d.value);
+  }
+  return true;
 }
 
 const Node* GraphIndex::Producer(const Graph& g, const std::string& v, const char* op) const {
@@ -60,6 +103,67 @@ bool ScalarConstant(const Graph& g, const std::string& name, double* out) {
     case DataType::Float16: *out = HalfToFloat(t.data<uint16_t>()[0]); return true;
     default: return false;
   }
+}
+
+const Tensor* ConstantTensor(const Graph& g, const std::string& name) {
+  auto it = g.initializers.find(name);
+  if (it == g.initializers.end()) return nullptr;
+  for (const auto& in : g.inputs)
+    if (in.name == name) return nullptr;
+  return &it->second;
+}
+
+bool ConstantInts(const Graph& g, const std::string& name, std::vector<int64_t>* out) {
+  const Tensor* t = ConstantTensor(g, name);
+  if (!t) return false;
+  if (t->dtype() == DataType::Int64) out->assign(t->data<int64_t>(), t->data<int64_t>() + t->size());
+  else if (t->dtype() == DataType::Int32) out->assign(t->data<int32_t>(), t->data<int32_t>() + t->size());
+  else return false;
+  return true;
+}
+
+std::string FreshName(const Graph& g, const GraphIndex& ix, const std::string& base) {
+  auto used = [&](const std::string& n) {
+    if (g.initializers.count(n) || ix.producer.count(n) || ix.readers.count(n) || ix.types.count(n)) return true;
+    for (const auto& in : g.inputs)
+      if (in.name == n) return true;
+    return false;
+  };
+  std::string name = base;
+  for (int k = 1; used(name); ++k) name = base + "_" + std::to_string(k);
+  return name;
+}
+
+void ReplaceReaders(Graph& g, const std::string& from, const std::string& to) {
+  for (auto& n : g.nodes)
+    for (auto& in : n.inputs)
+      if (in == from) in = to;
+}
+
+bool BypassNode(Graph& g, const GraphIndex& ix, size_t at) {
+  const Node& n = g.nodes[at];
+  if (n.inputs.empty() || n.outputs.empty() || n.inputs[0].empty() || n.outputs[0].empty()) return false;
+  const std::string x = n.inputs[0], y = n.outputs[0];
+  for (size_t k = 1; k < n.outputs.size(); ++k) {
+    const std::string& o = n.outputs[k];
+    if (!o.empty() && (ix.readers.count(o) || !ix.Internal(o))) return false;
+  }
+  if (ix.Internal(y)) {
+    ReplaceReaders(g, y, x);
+  } else {
+    // The output's name must survive: the producer of x writes it under that name instead.
+    auto p = ix.producer.find(x);
+    if (p == ix.producer.end() || p->second == at || !ix.Internal(x) || g.initializers.count(x)) return false;
+    for (const auto& in : g.inputs)
+      if (in.name == x) return false;
+    for (auto& o : g.nodes[p->second].outputs)
+      if (o == x) o = y;
+    g.nodes.erase(g.nodes.begin() + static_cast<std::ptrdiff_t>(at));
+    ReplaceReaders(g, x, y);
+    return true;
+  }
+  g.nodes.erase(g.nodes.begin() + static_cast<std::ptrdiff_t>(at));
+  return true;
 }
 
 void SetFusedOpDomain(Graph& g, Node& fused, int64_t onnx_since) {
