@@ -1,12 +1,15 @@
 // Merges nodes that compute the same thing: same op, domain and opset, equal attributes and the
 // same inputs. The later node goes and its readers read the earlier node's outputs. Inputs are
-// compared after earlier merges, so whole duplicated chains collapse in one scan.
+// compared after earlier merges, so whole duplicated chains collapse in one scan. Small fixed
+// initializers with equal contents count as the same input (exporters emit one Constant per use,
+// e.g. every Gather(Shape(x), 0) gets its own 0), and nodes are made to read one of them.
 //
 // Not merged: nondeterministic ops (two RandomNormal are two draws), nodes with subgraphs (their
 // bodies would have to be compared, including outer-scope reads), nodes without outputs, nodes of
 // domains other than ai.onnx, ai.onnx.ml and com.microsoft (custom ops may have side effects), and
 // nodes whose outputs are graph outputs or are read by subgraphs (their names must stay).
 #include <cstring>
+#include <map>
 #include <unordered_map>
 
 #include "optimizer/optimizer.h"
@@ -77,6 +80,25 @@ bool SameComputation(const Node& a, const Node& b) {
   return true;
 }
 
+// Each small fixed initializer that duplicates another one (same type, shape and bytes) -> the
+// first of them by name. Large ones are left alone: hashing weights costs more than it finds.
+std::unordered_map<std::string, std::string> SharedConstants(const Graph& g) {
+  constexpr size_t kMaxBytes = 4096;
+  std::map<std::string, const Tensor*> small;  // by name, so the choice does not depend on hashing
+  for (const auto& [name, t] : g.initializers)
+    if (t.dtype() != DataType::String && t.on_cpu() && t.nbytes() <= kMaxBytes && ConstantTensor(g, name)) small[name] = &t;
+  std::unordered_map<std::string, std::string> first;  // contents -> name
+  std::unordered_map<std::string, std::string> shared;
+  for (const auto& [name, t] : small) {
+    std::string key = std::to_string(static_cast<int>(t->dtype())) + ':';
+    for (int64_t d : t->shape()) key += std::to_string(d) + ',';
+    if (t->nbytes() > 0) key.append(1, ':').append(static_cast<const char*>(t->raw_data()), t->nbytes());
+    auto [it, fresh] = first.emplace(std::move(key), name);
+    if (!fresh) shared[name] = it->second;
+  }
+  return shared;
+}
+
 std::string Signature(const Node& n) {
   std::string s = n.domain + '\x1f' + n.op_type;
   for (const auto& in : n.inputs) s += '\x1f' + in;
@@ -89,7 +111,8 @@ class CommonSubexpressionElimination : public Pass {
 
   bool Run(Graph& g) const override {
     const GraphIndex ix = GraphIndex::Of(g);
-    std::unordered_map<std::string, std::string> replaced;  // output of a dropped node -> kept value
+    // A dropped node's output or a duplicate constant -> the value that replaces it.
+    std::unordered_map<std::string, std::string> replaced = SharedConstants(g);
     std::unordered_map<std::string, std::vector<size_t>> seen;  // signature -> kept nodes
     std::vector<bool> drop(g.nodes.size(), false);
     bool changed = false;
@@ -97,7 +120,7 @@ class CommonSubexpressionElimination : public Pass {
       Node& n = g.nodes[i];
       for (auto& in : n.inputs) {
         auto r = replaced.find(in);
-        if (r != replaced.end()) in = r->second;
+        if (r != replaced.end()) in = r->second, changed = true;
       }
       if (!Mergeable(n)) continue;
       auto& candidates = seen[Signature(n)];

@@ -93,5 +93,29 @@ TEST(CommonSubexpressionElimination, DuplicateReadBySubgraphIsKeptButItsTwinStil
   ExpectSameOutputs(s, {{"x", RandomTensor(DataType::Float, {3}, 5)}, {"c", c}});
 }
 
+TEST(CommonSubexpressionElimination, EqualConstantsCountAsTheSameInput) {
+  // Gather(Shape(x), i0) and Gather(Shape(x), j0) with i0 = j0 = 0 merge; k1 = 1 differs.
+  auto index = [](int64_t v) {
+    Tensor t(DataType::Int64, {});
+    t.data<int64_t>()[0] = v;
+    return t;
+  };
+  GraphBuilder g;
+  g.Input("x", DataType::Float, {std::string("N"), std::string("M")}).Output("y", DataType::Int64);
+  g.Initializer("i0", index(0)).Initializer("j0", index(0)).Initializer("k1", index(1)).Initializer("ax", Int64s({0}));
+  g.Node("Shape", {"x"}, {"s"})
+      .Node("Gather", {"s", "i0"}, {"a"})
+      .Node("Gather", {"s", "j0"}, {"b"})
+      .Node("Gather", {"s", "k1"}, {"c"})
+      .Node("Unsqueeze", {"a", "ax"}, {"ua"})
+      .Node("Unsqueeze", {"b", "ax"}, {"ub"})
+      .Node("Unsqueeze", {"c", "ax"}, {"uc"})
+      .Node("Concat", {"ua", "ub", "uc"}, {"y"}, {IntAttribute("axis", 0)});
+  SessionPair s(BuildModel(g), kBasic);
+  EXPECT_EQ(CountOps(s.optimized, "Gather"), 2);
+  EXPECT_EQ(CountOps(s.optimized, "Unsqueeze"), 2);
+  ExpectSameOutputs(s, {{"x", RandomTensor(DataType::Float, {3, 5}, 6)}});
+}
+
 }  // namespace
 }  // namespace onyx::testing
