@@ -156,6 +156,12 @@ class ConvFolding : public Pass {
       folded.inputs.resize(3);
       folded.inputs[2] = bname;
       folded.outputs = {op.outputs[0]};
+      // Weights read by this Conv alone go now rather than at dead-node elimination, so that the
+      // originals and the folded copies of a whole network are not held at the same time.
+      for (size_t k = 1; k < cn.inputs.size(); ++k) {
+        const std::string& old = cn.inputs[k];
+        if (!old.empty() && old != folded.inputs[k] && ix.SingleReader(old) && ix.Internal(old)) g.initializers.erase(old);
+      }
       const std::string dropped = cn.outputs[0];
       // The Conv takes the affine op's place (and output name); the affine op goes.
       ReplaceMatchedNodes(g, i, std::move(folded), {dropped});
