@@ -140,10 +140,10 @@ void ReplaceReaders(Graph& g, const std::string& from, const std::string& to) {
       if (in == from) in = to;
 }
 
-bool BypassNode(Graph& g, const GraphIndex& ix, size_t at) {
+bool BypassNode(Graph& g, const GraphIndex& ix, size_t at, size_t input) {
   const Node& n = g.nodes[at];
-  if (n.inputs.empty() || n.outputs.empty() || n.inputs[0].empty() || n.outputs[0].empty()) return false;
-  const std::string x = n.inputs[0], y = n.outputs[0];
+  if (n.inputs.size() <= input || n.outputs.empty() || n.inputs[input].empty() || n.outputs[0].empty()) return false;
+  const std::string x = n.inputs[input], y = n.outputs[0];
   for (size_t k = 1; k < n.outputs.size(); ++k) {
     const std::string& o = n.outputs[k];
     if (!o.empty() && (ix.readers.count(o) || !ix.Internal(o))) return false;

@@ -52,11 +52,11 @@ std::string FreshName(const Graph& g, const GraphIndex& ix, const std::string& b
 void ReplaceReaders(Graph& g, const std::string& from, const std::string& to);
 
 // Removes node `at`, whose first output carries the same value (type, shape and data) as its
-// first input, and makes the readers of that output read the input instead. When the output is
+// input number `input`, and makes the readers of that output read the input instead. When the output is
 // a graph output or read by a subgraph, the input is renamed to the output instead, if its
 // producer is a node of g and nothing else pins the input's name. The node's other outputs must
 // be unread. Returns false, changing nothing, when neither rewiring is possible.
-bool BypassNode(Graph& g, const GraphIndex& ix, size_t at);
+bool BypassNode(Graph& g, const GraphIndex& ix, size_t at, size_t input = 0);
 
 // Gives a fused node ai.onnx's op when the graph imports opset >= onnx_since, else
 // com.microsoft's op of the same name (importing that domain).

@@ -1,6 +1,7 @@
 // Removes nodes whose output provably equals their input: Identity, Dropout at inference, Cast to
 // the type the value already has, reshapes to the shape it already has, Expand/Tile/Slice/Pad that
-// change nothing. Also collapses chains of Reshape/Flatten/Squeeze/Unsqueeze into one Reshape,
+// change nothing, and x + 0, x - 0, x * 1, x / 1 with a constant that does not broadcast x to a
+// bigger shape (as onnxruntime, x + 0 is taken as x although it turns -0.0 into +0.0). Also collapses chains of Reshape/Flatten/Squeeze/Unsqueeze into one Reshape,
 // since each of them only relabels the same row-major data.
 //
 // Everything is decided from constants (fixed initializers) and inferred shapes; a node whose
@@ -10,6 +11,7 @@
 #include <cstdint>
 #include <limits>
 
+#include "core/float16.h"
 #include "optimizer/optimizer.h"
 #include "optimizer/pattern.h"
 
@@ -160,6 +162,51 @@ bool SliceIsNoOp(const Graph& g, const GraphIndex& ix, const Node& n) {
   return true;
 }
 
+// Every element of the fixed initializer `name` equals v (float, double, float16 or integer).
+bool AllElementsAre(const Graph& g, const std::string& name, double v) {
+  const Tensor* t = ConstantTensor(g, name);
+  if (!t || t->size() == 0 || !t->on_cpu()) return false;
+  for (int64_t i = 0; i < t->size(); ++i) {
+    double e = 0;
+    switch (t->dtype()) {
+      case DataType::Float: e = t->data<float>()[i]; break;
+      case DataType::Double: e = t->data<double>()[i]; break;
+      case DataType::Float16: e = HalfToFloat(t->data<uint16_t>()[i]); break;
+      case DataType::Int64: e = static_cast<double>(t->data<int64_t>()[i]); break;
+      case DataType::Int32: e = t->data<int32_t>()[i]; break;
+      default: return false;
+    }
+    if (e != v) return false;
+  }
+  return true;
+}
+
+// For Add/Sub/Mul/Div with a neutral constant (0 to add or subtract, 1 to multiply or divide by)
+// that broadcasts to no more than the other operand's shape: the index of that operand, else -1.
+int NeutralArithmetic(const Graph& g, const GraphIndex& ix, const Node& n) {
+  const std::string& op = n.op_type;
+  if (n.inputs.size() != 2 || !(op == "Add" || op == "Sub" || op == "Mul" || op == "Div")) return -1;
+  const double neutral = op == "Add" || op == "Sub" ? 0.0 : 1.0;
+  const bool commutes = op == "Add" || op == "Mul";
+  for (int k = 1; k >= (commutes ? 0 : 1); --k) {
+    const std::string& c = n.inputs[static_cast<size_t>(k)];
+    const std::string& x = n.inputs[static_cast<size_t>(1 - k)];
+    const std::vector<Dim>* xs = ShapeOf(ix, x);
+    const Tensor* t = ConstantTensor(g, c);
+    auto xt = ix.types.find(x);
+    if (!xs || !t || xt == ix.types.end() || xt->second != t->dtype() || t->rank() > xs->size() || !AllElementsAre(g, c, neutral))
+      continue;
+    const size_t offset = xs->size() - t->rank();
+    bool widens = false;
+    for (size_t i = 0; i < t->rank(); ++i) {
+      const Dim& d = (*xs)[offset + i];
+      widens = widens || !(t->dim(i) == 1 || (d.is_fixed() && d.value == t->dim(i)));
+    }
+    if (!widens) return 1 - k;
+  }
+  return -1;
+}
+
 bool IsNoOp(const Graph& g, const GraphIndex& ix, const Node& n) {
   if (!n.domain.empty() || n.inputs.empty() || n.outputs.empty() || n.inputs[0].empty()) return false;
   const std::string& op = n.op_type;
@@ -224,7 +271,9 @@ class RedundantNodeElimination : public Pass {
   bool RewriteOne(Graph& g, size_t* from) const {
     const GraphIndex ix = GraphIndex::Of(g);
     for (size_t i = std::min(*from, g.nodes.size()); i < g.nodes.size(); ++i) {
-      if ((IsNoOp(g, ix, g.nodes[i]) && BypassNode(g, ix, i)) || CollapseReshapeChain(g, ix, i)) {
+      const int operand = g.nodes[i].domain.empty() ? NeutralArithmetic(g, ix, g.nodes[i]) : -1;
+      if ((operand >= 0 && BypassNode(g, ix, i, static_cast<size_t>(operand))) || (IsNoOp(g, ix, g.nodes[i]) && BypassNode(g, ix, i)) ||
+          CollapseReshapeChain(g, ix, i)) {
         *from = i;
         return true;
       }

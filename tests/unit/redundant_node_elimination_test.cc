@@ -174,6 +174,44 @@ TEST(RedundantNodeElimination, ExpandTileSlicePadThatChangeSomethingStay) {
   ExpectSameOutputs(s, {{"x", RandomTensor(DataType::Float, {2, 3}, 5)}, {"pads_in", Int64s({0, 1, 0, 0})}});
 }
 
+Tensor Filled(const std::vector<int64_t>& shape, float v) {
+  Tensor t(DataType::Float, shape);
+  for (int64_t i = 0; i < t.size(); ++i) t.data<float>()[i] = v;
+  return t;
+}
+
+TEST(RedundantNodeElimination, NeutralArithmeticGoes) {
+  GraphBuilder g;
+  g.Input("x", DataType::Float, {std::string("N"), int64_t(3)}).Output("y", DataType::Float);
+  g.Initializer("zeros", Filled({3}, 0.f)).Initializer("ones", Filled({1, 1}, 1.f)).Initializer("zero", FloatScalar(0.f));
+  g.Initializer("one", FloatScalar(1.f));
+  g.Node("Relu", {"x"}, {"r"})
+      .Node("Add", {"r", "zeros"}, {"a"})
+      .Node("Mul", {"ones", "a"}, {"b"})
+      .Node("Sub", {"b", "zero"}, {"c"})
+      .Node("Div", {"c", "one"}, {"d"})
+      .Node("Sigmoid", {"d"}, {"y"});
+  SessionPair s(BuildModel(g), kBasic);
+  EXPECT_EQ(CountOps(s.optimized, "Add") + CountOps(s.optimized, "Mul") + CountOps(s.optimized, "Sub") + CountOps(s.optimized, "Div"), 0);
+  ExpectSameOutputs(s, RandomX({4, 3}));
+}
+
+TEST(RedundantNodeElimination, ArithmeticThatChangesValuesOrShapesStays) {
+  GraphBuilder g;
+  g.Input("x", DataType::Float, {std::string("N"), int64_t(3)});
+  g.Output("a", DataType::Float).Output("b", DataType::Float).Output("c", DataType::Float).Output("d", DataType::Float);
+  g.Initializer("wide", Filled({2, 1, 3}, 0.f)).Initializer("zero", FloatScalar(0.f)).Initializer("two", FloatScalar(2.f));
+  g.Initializer("one", FloatScalar(1.f));
+  g.Node("Relu", {"x"}, {"r"})
+      .Node("Add", {"r", "wide"}, {"a"})  // broadcasts r to [2,N,3]
+      .Node("Sub", {"zero", "r"}, {"b"})  // 0 - r
+      .Node("Mul", {"r", "two"}, {"c"})
+      .Node("Div", {"one", "r"}, {"d"});  // 1 / r
+  SessionPair s(BuildModel(g), kBasic);
+  EXPECT_EQ(CountOps(s.optimized, "Add") + CountOps(s.optimized, "Mul") + CountOps(s.optimized, "Sub") + CountOps(s.optimized, "Div"), 4);
+  ExpectSameOutputs(s, RandomX({2, 3}));
+}
+
 TEST(RedundantNodeElimination, OverridableInitializerIsNotAConstant) {
   // "shape" is also a graph input: a feed may replace it, so the Reshape must stay.
   GraphBuilder g;
