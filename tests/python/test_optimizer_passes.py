@@ -97,7 +97,19 @@ def redundant_and_transposes():
     return m, {"x": RNG.standard_normal((2, 3, 4)).astype(np.float32)}, expect
 
 
-CASES = {f.__name__: f for f in (conv_bn_mul_add, matmul_add, matmul_add_single, redundant_and_transposes)}
+def lstm_then_identity():
+    """An op that shape inference has no rule for (its outputs' types stay open) before an
+    Identity: the saved model must still load."""
+    h = 5
+    nodes = [helper.make_node("LSTM", ["x", "W", "R"], ["Y", "Yh"], hidden_size=h),
+             helper.make_node("Identity", ["Yh"], ["yh"]), helper.make_node("Relu", ["Y"], ["y"])]
+    inits = [_init("W", [1, 4 * h, 4]), _init("R", [1, 4 * h, h])]
+    m = _model(nodes, [_vi("x", [3, 2, 4])], [_vi("y", [3, 1, 2, h]), _vi("yh", [1, 2, h])], inits)
+    return m, {"x": RNG.standard_normal((3, 2, 4)).astype(np.float32)}, {"Identity": 0}
+
+
+CASES = {f.__name__: f for f in (conv_bn_mul_add, matmul_add, matmul_add_single, redundant_and_transposes,
+                                 lstm_then_identity)}
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
