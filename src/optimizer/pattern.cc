@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/float16.h"
+#include "onyx/error.h"
 
 namespace onyx {
 
@@ -134,35 +135,70 @@ std::string FreshName(const Graph& g, const GraphIndex& ix, const std::string& b
   return name;
 }
 
-void ReplaceReaders(Graph& g, const std::string& from, const std::string& to) {
-  for (auto& n : g.nodes)
-    for (auto& in : n.inputs)
-      if (in == from) in = to;
+BypassSweep::BypassSweep(Graph& g, const GraphIndex& ix) : g_(g), ix_(ix), producer_(ix.producer), removed_(g.nodes.size(), false) {}
+
+std::string BypassSweep::Resolve(std::string v) const {
+  // Every alias points to a name that was live when it was made, and vanished names never come
+  // back, so the chain ends; the bound only guards against a broken invariant.
+  for (size_t hops = 0; hops <= alias_.size(); ++hops) {
+    auto it = alias_.find(v);
+    if (it == alias_.end()) return v;
+    v = it->second;
+  }
+  throw Error(ErrorCode::RuntimeException, "optimizer: value renames form a cycle through '" + v + "'");
 }
 
-bool BypassNode(Graph& g, const GraphIndex& ix, size_t at, size_t input) {
-  const Node& n = g.nodes[at];
-  if (n.inputs.size() <= input || n.outputs.empty() || n.inputs[input].empty() || n.outputs[0].empty()) return false;
-  const std::string x = n.inputs[input], y = n.outputs[0];
+void BypassSweep::ResolveInputs(size_t at) {
+  if (alias_.empty()) return;
+  for (auto& in : g_.nodes[at].inputs)
+    if (!in.empty()) in = Resolve(in);
+}
+
+int64_t BypassSweep::Producer(const std::string& v) const {
+  auto it = producer_.find(v);
+  return it == producer_.end() ? -1 : static_cast<int64_t>(it->second);
+}
+
+bool BypassSweep::Bypass(size_t at, size_t input) {
+  const Node& n = g_.nodes[at];
+  if (removed_[at] || n.inputs.size() <= input || n.outputs.empty() || n.inputs[input].empty() || n.outputs[0].empty()) return false;
+  const std::string x = Resolve(n.inputs[input]), y = n.outputs[0];
   for (size_t k = 1; k < n.outputs.size(); ++k) {
     const std::string& o = n.outputs[k];
-    if (!o.empty() && (ix.readers.count(o) || !ix.Internal(o))) return false;
+    if (!o.empty() && (ix_.readers.count(o) || !ix_.Internal(o))) return false;
   }
-  if (ix.Internal(y)) {
-    ReplaceReaders(g, y, x);
+  if (ix_.Internal(y)) {
+    alias_[y] = x;
+    producer_.erase(y);
   } else {
     // The output's name must survive: the producer of x writes it under that name instead.
-    auto p = ix.producer.find(x);
-    if (p == ix.producer.end() || p->second == at || !ix.Internal(x) || g.initializers.count(x)) return false;
-    for (const auto& in : g.inputs)
+    const int64_t p = Producer(x);
+    if (p < 0 || static_cast<size_t>(p) == at || !ix_.Internal(x) || g_.initializers.count(x)) return false;
+    for (const auto& in : g_.inputs)
       if (in.name == x) return false;
-    for (auto& o : g.nodes[p->second].outputs)
+    for (auto& o : g_.nodes[static_cast<size_t>(p)].outputs)
       if (o == x) o = y;
-    g.nodes.erase(g.nodes.begin() + static_cast<std::ptrdiff_t>(at));
-    ReplaceReaders(g, x, y);
-    return true;
+    producer_.erase(x);
+    producer_[y] = static_cast<size_t>(p);
+    alias_[x] = y;
   }
-  g.nodes.erase(g.nodes.begin() + static_cast<std::ptrdiff_t>(at));
+  removed_[at] = true;
+  return true;
+}
+
+bool BypassSweep::Finish() {
+  bool any = false;
+  for (bool r : removed_) any = any || r;
+  if (!any) return false;
+  std::vector<Node> kept;
+  kept.reserve(g_.nodes.size());
+  for (size_t i = 0; i < g_.nodes.size(); ++i) {
+    if (removed_[i]) continue;
+    for (auto& in : g_.nodes[i].inputs)
+      if (!in.empty()) in = Resolve(in);  // readers before a renamed producer's bypass, too
+    kept.push_back(std::move(g_.nodes[i]));
+  }
+  g_.nodes = std::move(kept);
   return true;
 }
 

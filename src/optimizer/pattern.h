@@ -47,16 +47,39 @@ bool ConstantInts(const Graph& g, const std::string& name, std::vector<int64_t>*
 // A name no value, initializer or graph input of g uses yet, made from `base`.
 std::string FreshName(const Graph& g, const GraphIndex& ix, const std::string& base);
 
-// Makes the nodes of g read `to` wherever they read `from` (top level only: callers make sure
-// no subgraph reads `from`).
-void ReplaceReaders(Graph& g, const std::string& from, const std::string& to);
+// Removes pass-through nodes (output = one of the inputs, same type, shape and data) in one sweep
+// over the nodes in topological order, without re-indexing the graph after each removal:
+//
+//   BypassSweep sweep(g, ix);
+//   for (size_t i = 0; i < g.nodes.size(); ++i) {
+//     sweep.ResolveInputs(i);              // read what earlier removals left in place
+//     if (<node i passes input k through>) sweep.Bypass(i, k);
+//   }
+//   changed = sweep.Finish();              // renames, then erases the removed nodes
+//
+// Readers of a removed node's output read its input instead. When the output's name must stay (a
+// graph output, or read by a subgraph), the input takes that name instead, if it is produced by a
+// node of g and nothing else pins its name. The ix given stays valid for types and shapes (a
+// value keeps them under its new name) but not for producers: use Producer().
+class BypassSweep {
+ public:
+  BypassSweep(Graph& g, const GraphIndex& ix);
+  void ResolveInputs(size_t at);
+  // The index of the node producing v now, or -1.
+  int64_t Producer(const std::string& v) const;
+  // Removes node `at` (its other outputs must be unread). False, changing nothing, when neither
+  // rewiring is possible.
+  bool Bypass(size_t at, size_t input = 0);
+  bool Finish();
 
-// Removes node `at`, whose first output carries the same value (type, shape and data) as its
-// input number `input`, and makes the readers of that output read the input instead. When the output is
-// a graph output or read by a subgraph, the input is renamed to the output instead, if its
-// producer is a node of g and nothing else pins the input's name. The node's other outputs must
-// be unread. Returns false, changing nothing, when neither rewiring is possible.
-bool BypassNode(Graph& g, const GraphIndex& ix, size_t at, size_t input = 0);
+ private:
+  std::string Resolve(std::string v) const;
+  Graph& g_;
+  const GraphIndex& ix_;
+  std::unordered_map<std::string, size_t> producer_;
+  std::unordered_map<std::string, std::string> alias_;  // a vanished name -> the name replacing it
+  std::vector<bool> removed_;
+};
 
 // Gives a fused node ai.onnx's op when the graph imports opset >= onnx_since, else
 // com.microsoft's op of the same name (importing that domain).

@@ -224,14 +224,14 @@ bool IsNoOp(const Graph& g, const GraphIndex& ix, const Node& n) {
 // A reshape-like node reading another one reads the first one's input instead, as a Reshape: to
 // its static output shape, or with its own constant shape when that has no 0 (copy-from-input)
 // entries, which would refer to the intermediate's dims.
-bool CollapseReshapeChain(Graph& g, const GraphIndex& ix, size_t at) {
+bool CollapseReshapeChain(Graph& g, const GraphIndex& ix, const BypassSweep& sweep, size_t at) {
   const Node& n = g.nodes[at];
   if (!IsReshapeLike(n) || n.inputs.empty() || n.outputs.size() != 1) return false;
   const int64_t opset = g.opsets.count("") ? g.opsets.at("") : 0;
   if (opset < 5) return false;  // Reshape takes its shape as an input from opset 5
-  auto p = ix.producer.find(n.inputs[0]);
-  if (p == ix.producer.end() || !IsReshapeLike(g.nodes[p->second]) || g.nodes[p->second].inputs.empty()) return false;
-  const std::string source = g.nodes[p->second].inputs[0];
+  const int64_t p = sweep.Producer(n.inputs[0]);
+  if (p < 0 || !IsReshapeLike(g.nodes[static_cast<size_t>(p)]) || g.nodes[static_cast<size_t>(p)].inputs.empty()) return false;
+  const std::string source = g.nodes[static_cast<size_t>(p)].inputs[0];
   std::vector<int64_t> out;
   if (ix.StaticShape(n.outputs[0], &out) && std::none_of(out.begin(), out.end(), [](int64_t d) { return d == 0; })) {
     Tensor shape(DataType::Int64, {static_cast<int64_t>(out.size())});
@@ -259,26 +259,22 @@ class RedundantNodeElimination : public Pass {
   const char* name() const override { return "RedundantNodeElimination"; }
 
   bool Run(Graph& g) const override {
-    bool changed = false;
-    size_t from = 0;
-    for (int guard = 0; guard < 100000 && RewriteOne(g, &from); ++guard) changed = true;
-    return changed;
-  }
-
- private:
-  // One rewrite per index build; scanning resumes where the last rewrite happened because the
-  // nodes before it were already checked and rewrites only affect readers further down.
-  bool RewriteOne(Graph& g, size_t* from) const {
     const GraphIndex ix = GraphIndex::Of(g);
-    for (size_t i = std::min(*from, g.nodes.size()); i < g.nodes.size(); ++i) {
-      const int operand = g.nodes[i].domain.empty() ? NeutralArithmetic(g, ix, g.nodes[i]) : -1;
-      if ((operand >= 0 && BypassNode(g, ix, i, static_cast<size_t>(operand))) || (IsNoOp(g, ix, g.nodes[i]) && BypassNode(g, ix, i)) ||
-          CollapseReshapeChain(g, ix, i)) {
-        *from = i;
-        return true;
+    BypassSweep sweep(g, ix);
+    bool collapsed = false;
+    for (size_t i = 0; i < g.nodes.size(); ++i) {
+      sweep.ResolveInputs(i);
+      // A collapsed chain may leave a Reshape to the shape its new input already has.
+      for (int step = 0; step < 2; ++step) {
+        const Node& n = g.nodes[i];
+        const int operand = n.domain.empty() ? NeutralArithmetic(g, ix, n) : -1;
+        if (operand >= 0 && sweep.Bypass(i, static_cast<size_t>(operand))) break;
+        if (IsNoOp(g, ix, n) && sweep.Bypass(i)) break;
+        if (!CollapseReshapeChain(g, ix, sweep, i)) break;
+        collapsed = true;
       }
     }
-    return false;
+    return sweep.Finish() || collapsed;
   }
 };
 

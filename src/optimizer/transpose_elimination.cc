@@ -42,37 +42,31 @@ class TransposeElimination : public Pass {
   const char* name() const override { return "TransposeElimination"; }
 
   bool Run(Graph& g) const override {
-    bool changed = false;
-    for (int guard = 0; guard < 100000 && RewriteOne(g); ++guard) changed = true;
-    return changed;
-  }
-
- private:
-  bool RewriteOne(Graph& g) const {
     const GraphIndex ix = GraphIndex::Of(g);
+    BypassSweep sweep(g, ix);
+    bool composed = false;
     for (size_t i = 0; i < g.nodes.size(); ++i) {
+      sweep.ResolveInputs(i);
       Node& t = g.nodes[i];
       std::vector<int64_t> p2;
       if (!IsTranspose(t) || !Permutation(ix, t, &p2)) continue;
-      if (IsIdentity(p2)) {
-        if (BypassNode(g, ix, i)) return true;
-        continue;
-      }
-      auto pi = ix.producer.find(t.inputs[0]);
-      if (pi == ix.producer.end()) continue;
-      const Node& inner = g.nodes[pi->second];
+      const int64_t pi = sweep.Producer(t.inputs[0]);
       std::vector<int64_t> p1;
-      if (!IsTranspose(inner) || !Permutation(ix, inner, &p1) || p1.size() != p2.size()) continue;
-      std::vector<int64_t> q(p2.size());
-      for (size_t k = 0; k < q.size(); ++k) q[k] = p1[static_cast<size_t>(p2[k])];
-      Attribute perm;
-      perm.type = Attribute::Type::Ints;
-      perm.ints = std::move(q);
-      t.attributes["perm"] = std::move(perm);
-      t.inputs[0] = inner.inputs[0];
-      return true;
+      if (pi >= 0 && IsTranspose(g.nodes[static_cast<size_t>(pi)]) && Permutation(ix, g.nodes[static_cast<size_t>(pi)], &p1) &&
+          p1.size() == p2.size()) {
+        std::vector<int64_t> q(p2.size());
+        for (size_t k = 0; k < q.size(); ++k) q[k] = p1[static_cast<size_t>(p2[k])];
+        Attribute perm;
+        perm.type = Attribute::Type::Ints;
+        perm.ints = q;
+        t.attributes["perm"] = std::move(perm);
+        t.inputs[0] = g.nodes[static_cast<size_t>(pi)].inputs[0];
+        p2 = std::move(q);
+        composed = true;
+      }
+      if (IsIdentity(p2)) sweep.Bypass(i);
     }
-    return false;
+    return sweep.Finish() || composed;
   }
 };
 
