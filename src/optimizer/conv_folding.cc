@@ -7,6 +7,8 @@
 // Conv's output is read by that op alone and is not a graph output. Folding is done in double and
 // writes new initializers, so weights shared with other nodes stay as they are.
 #include <cmath>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "optimizer/optimizer.h"
 #include "optimizer/pattern.h"
@@ -22,9 +24,11 @@ struct FoldableConv {
   int64_t channels = 0;          // output channels M, W's first dim
 };
 
-bool MatchConv(const Graph& g, const GraphIndex& ix, const std::string& y, FoldableConv* conv) {
-  auto p = ix.producer.find(y);
-  if (p == ix.producer.end() || !ix.SingleReader(y) || !ix.Internal(y)) return false;
+// producer: value -> node, kept current while folds move Convs to their affine op's place.
+bool MatchConv(const Graph& g, const GraphIndex& ix, const std::unordered_map<std::string, size_t>& producer, const std::string& y,
+               FoldableConv* conv) {
+  auto p = producer.find(y);
+  if (p == producer.end() || !ix.SingleReader(y) || !ix.Internal(y)) return false;
   const Node& n = g.nodes[p->second];
   if (n.op_type != "Conv" || !n.domain.empty() || n.inputs.size() < 2 || n.outputs.size() != 1) return false;
   const Tensor* w = ConstantTensor(g, n.inputs[1]);
@@ -87,15 +91,14 @@ class ConvFolding : public Pass {
  public:
   const char* name() const override { return "ConvFolding"; }
 
+  // One sweep in topological order: a folded Conv takes its affine op's place (and output), so a
+  // following Mul or Add can fold into it in the same sweep; the Convs folded away are dropped at
+  // the end.
   bool Run(Graph& g) const override {
-    bool changed = false;
-    for (int guard = 0; guard < 100000 && FoldOne(g); ++guard) changed = true;
-    return changed;
-  }
-
- private:
-  bool FoldOne(Graph& g) const {
     const GraphIndex ix = GraphIndex::Of(g);
+    std::unordered_map<std::string, size_t> producer = ix.producer;
+    std::vector<bool> removed(g.nodes.size(), false);
+    std::unordered_set<std::string> created;  // folded weights of this sweep, each read by one Conv
     for (size_t i = 0; i < g.nodes.size(); ++i) {
       const Node& op = g.nodes[i];
       if (!op.domain.empty() || op.outputs.empty() || op.outputs[0].empty()) continue;
@@ -106,7 +109,7 @@ class ConvFolding : public Pass {
       std::vector<double> bn_factor, bn_shift;
       if (op.op_type == "BatchNormalization") {
         const Tensor* p[4];
-        if (op.inputs.empty() || !MatchConv(g, ix, op.inputs[0], &conv) || !BatchNormIsInference(op) ||
+        if (op.inputs.empty() || !MatchConv(g, ix, producer, op.inputs[0], &conv) || !BatchNormIsInference(op) ||
             !BatchNormParameters(g, op, conv, p))
           continue;
         const Attribute* e = op.FindAttribute("epsilon");
@@ -119,7 +122,7 @@ class ConvFolding : public Pass {
           bn_shift[m] = At(*p[1], m) - At(*p[2], m) * f;
         }
       } else if ((op.op_type == "Mul" || op.op_type == "Add") && op.inputs.size() == 2) {
-        const int side = MatchConv(g, ix, op.inputs[0], &conv) ? 0 : MatchConv(g, ix, op.inputs[1], &conv) ? 1 : -1;
+        const int side = MatchConv(g, ix, producer, op.inputs[0], &conv) ? 0 : MatchConv(g, ix, producer, op.inputs[1], &conv) ? 1 : -1;
         if (side < 0) continue;
         bool per_channel = false;
         const Tensor* c = ChannelConstant(g, op.inputs[1 - side], conv, &per_channel);
@@ -149,10 +152,12 @@ class ConvFolding : public Pass {
           for (int64_t k = 0; k < per_m; ++k) Set(weight, m * per_m + k, At(*conv.weight, m * per_m + k) * factor(m));
         const std::string wname = FreshName(g, ix, cn.inputs[1] + "/folded");
         g.initializers[wname] = std::move(weight);
+        created.insert(wname);
         folded.inputs[1] = wname;
       }
       const std::string bname = FreshName(g, ix, (conv.bias ? cn.inputs[2] : cn.inputs[1]) + "/folded_bias");
       g.initializers[bname] = std::move(bias);
+      created.insert(bname);
       folded.inputs.resize(3);
       folded.inputs[2] = bname;
       folded.outputs = {op.outputs[0]};
@@ -160,14 +165,21 @@ class ConvFolding : public Pass {
       // originals and the folded copies of a whole network are not held at the same time.
       for (size_t k = 1; k < cn.inputs.size(); ++k) {
         const std::string& old = cn.inputs[k];
-        if (!old.empty() && old != folded.inputs[k] && ix.SingleReader(old) && ix.Internal(old)) g.initializers.erase(old);
+        if (old.empty() || old == folded.inputs[k]) continue;
+        if (created.count(old) || (ix.SingleReader(old) && ix.Internal(old))) g.initializers.erase(old), created.erase(old);
       }
-      const std::string dropped = cn.outputs[0];
-      // The Conv takes the affine op's place (and output name); the affine op goes.
-      ReplaceMatchedNodes(g, i, std::move(folded), {dropped});
-      return true;
+      removed[conv.index] = true;
+      producer.erase(cn.outputs[0]);
+      producer[folded.outputs[0]] = i;
+      g.nodes[i] = std::move(folded);
     }
-    return false;
+    std::vector<Node> kept;
+    kept.reserve(g.nodes.size());
+    for (size_t i = 0; i < g.nodes.size(); ++i)
+      if (!removed[i]) kept.push_back(std::move(g.nodes[i]));
+    const bool changed = kept.size() != g.nodes.size();
+    g.nodes = std::move(kept);
+    return changed;
   }
 };
 

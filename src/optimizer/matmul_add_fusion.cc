@@ -35,26 +35,24 @@ class MatMulAddFusion : public Pass {
   bool Run(Graph& g) const override {
     const int64_t opset = g.opsets.count("") ? g.opsets.at("") : 0;
     if (opset < 7) return false;  // Gemm before 7 needs a broadcast attribute and has other rules
-    bool changed = false;
-    for (int guard = 0; guard < 100000 && FuseOne(g, opset); ++guard) changed = true;
-    return changed;
-  }
-
- private:
-  bool FuseOne(Graph& g, int64_t opset) const {
+    // One sweep: each Add becomes a Gemm in place and its MatMul is dropped at the end.
     const GraphIndex ix = GraphIndex::Of(g);
+    std::vector<bool> removed(g.nodes.size(), false);
+    bool changed = false;
     for (size_t i = 0; i < g.nodes.size(); ++i) {
       const Node& add = g.nodes[i];
       if (add.op_type != "Add" || !add.domain.empty() || add.inputs.size() != 2 || add.outputs.size() != 1) continue;
       for (int side = 0; side < 2; ++side) {
         const std::string& product = add.inputs[side];
         const std::string& c = add.inputs[1 - side];
-        const Node* mm = ix.Producer(g, product, "MatMul");
-        if (!mm || mm->inputs.size() != 2 || !ix.SingleReader(product) || !ix.Internal(product)) continue;
-        auto a_shape = ix.shapes.find(mm->inputs[0]);
-        auto b_shape = ix.shapes.find(mm->inputs[1]);
+        auto mi = ix.producer.find(product);
+        if (mi == ix.producer.end() || removed[mi->second] || !ix.SingleReader(product) || !ix.Internal(product)) continue;
+        const Node& mm = g.nodes[mi->second];
+        if (mm.op_type != "MatMul" || !mm.domain.empty() || mm.inputs.size() != 2) continue;
+        auto a_shape = ix.shapes.find(mm.inputs[0]);
+        auto b_shape = ix.shapes.find(mm.inputs[1]);
         auto c_shape = ix.shapes.find(c);
-        auto a_type = ix.types.find(mm->inputs[0]);
+        auto a_type = ix.types.find(mm.inputs[0]);
         auto c_type = ix.types.find(c);
         if (a_shape == ix.shapes.end() || b_shape == ix.shapes.end() || c_shape == ix.shapes.end() ||
             a_type == ix.types.end() || c_type == ix.types.end())
@@ -66,13 +64,21 @@ class MatMulAddFusion : public Pass {
         gemm.name = add.name.empty() ? add.outputs[0] + "/Gemm" : add.name;
         gemm.op_type = "Gemm";
         gemm.opset = opset;
-        gemm.inputs = {mm->inputs[0], mm->inputs[1], c};
+        gemm.inputs = {mm.inputs[0], mm.inputs[1], c};
         gemm.outputs = add.outputs;
-        ReplaceMatchedNodes(g, i, std::move(gemm), {product});
-        return true;
+        removed[mi->second] = true;
+        g.nodes[i] = std::move(gemm);  // add, product and c are not used past this point
+        changed = true;
+        break;
       }
     }
-    return false;
+    if (!changed) return false;
+    std::vector<Node> kept;
+    kept.reserve(g.nodes.size());
+    for (size_t i = 0; i < g.nodes.size(); ++i)
+      if (!removed[i]) kept.push_back(std::move(g.nodes[i]));
+    g.nodes = std::move(kept);
+    return true;
   }
 };
 
