@@ -35,6 +35,18 @@ TEST(RedundantNodeElimination, RenamedValueKeepsItsOtherReaders) {
   ExpectSameOutputs(s, RandomX({4}));
 }
 
+TEST(RedundantNodeElimination, ReadersBeforeTheRemovedNodeFollowTheRename) {
+  // Sigmoid reads r before the Identity in node order, and another Identity reads the output:
+  // all of them must read the renamed value.
+  GraphBuilder g;
+  g.Input("x", DataType::Float, {int64_t(4)}).Output("z", DataType::Float).Output("y", DataType::Float).Output("w", DataType::Float);
+  g.Node("Relu", {"x"}, {"r"}).Node("Sigmoid", {"r"}, {"z"}).Node("Identity", {"r"}, {"y"}).Node("Identity", {"y"}, {"i"});
+  g.Node("Neg", {"i"}, {"w"});
+  SessionPair s(BuildModel(g), kBasic);
+  EXPECT_EQ(CountOps(s.optimized, "Identity"), 0);
+  ExpectSameOutputs(s, RandomX({4}));
+}
+
 TEST(RedundantNodeElimination, IdentityFromGraphInputToGraphOutputStays) {
   GraphBuilder g;
   g.Input("x", DataType::Float, {int64_t(3)}).Output("y", DataType::Float);
