@@ -2,7 +2,6 @@
 // Helpers shared by the rewrite passes: who produces and who reads each value, constants, the
 // domain of a fused op, replacing a matched chain of nodes by the fused node, and removing a node
 // whose output equals its input.
-#include <set>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
