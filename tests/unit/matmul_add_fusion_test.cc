@@ -48,6 +48,17 @@ TEST(MatMulAddFusion, BothOperandsMayBeRunTimeValues) {
                         {"c", RandomTensor(DataType::Float, {3, 6}, 6)}});
 }
 
+TEST(MatMulAddFusion, Float16) {
+  GraphBuilder g;
+  g.Input("a", DataType::Float16, {int64_t(3), int64_t(8)}).Output("y", DataType::Float16);
+  g.Initializer("B", RandomTensor(DataType::Float16, {8, 4}, 1)).Initializer("c", RandomTensor(DataType::Float16, {4}, 2));
+  g.Node("MatMul", {"a", "B"}, {"p"}).Node("Add", {"c", "p"}, {"y"});
+  SessionPair s(BuildModel(g), kBasic);
+  EXPECT_EQ(CountOps(s.optimized, "Gemm"), 1);
+  // One rounding less than MatMul then Add.
+  ExpectSameOutputs(s, {{"a", RandomTensor(DataType::Float16, {3, 8}, 3)}}, 4e-3);
+}
+
 TEST(MatMulAddFusion, BatchedProductOrWideningAddendStays) {
   ExpectGemm(MatMulAddModel({int64_t(2), int64_t(4), int64_t(8)}, {5}), {2, 4, 8}, false);  // 3-D A
   ExpectGemm(MatMulAddModel({int64_t(4), int64_t(8)}, {2, 4, 5}), {4, 8}, false);           // adds an axis

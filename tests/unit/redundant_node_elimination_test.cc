@@ -95,6 +95,34 @@ TEST(RedundantNodeElimination, DropoutAtInferenceGoesUnlessItsMaskOrTrainingMode
   ExpectSameOutputs(s, {{"x", RandomTensor(DataType::Float, {8}, 3)}, {"train", train}});
 }
 
+TEST(RedundantNodeElimination, TrainingDropoutWithRatioZeroGoes) {
+  GraphBuilder g;
+  g.Input("x", DataType::Float, {int64_t(8)}).Output("y", DataType::Float);
+  Tensor train(DataType::Bool, {});
+  train.data<bool>()[0] = true;
+  g.Initializer("ratio", FloatScalar(0.f)).Initializer("train", train);
+  g.Node("Relu", {"x"}, {"r"}).Node("Dropout", {"r", "ratio", "train"}, {"d"}).Node("Neg", {"d"}, {"y"});
+  SessionPair s(BuildModel(g, 13), kBasic);
+  EXPECT_EQ(CountOps(s.optimized, "Dropout"), 0);
+  ExpectSameOutputs(s, RandomX({8}));
+}
+
+TEST(RedundantNodeElimination, AttributeFormsOfSliceAndPadBeforeOpset10) {
+  // Slice-1 and Pad-2 take starts/ends and pads as attributes.
+  GraphBuilder g;
+  g.Input("x", DataType::Float, {int64_t(2), int64_t(3)}).Output("y", DataType::Float).Output("z", DataType::Float);
+  g.Node("Relu", {"x"}, {"r"})
+      .Node("Slice", {"r"}, {"a"}, {IntsAttribute("starts", {0, 0}), IntsAttribute("ends", {2, 100})})
+      .Node("Pad", {"a"}, {"b"}, {IntsAttribute("pads", {0, 0, 0, 0})})
+      .Node("Sigmoid", {"b"}, {"y"})
+      .Node("Slice", {"r"}, {"c"}, {IntsAttribute("starts", {1}), IntsAttribute("ends", {2}), IntsAttribute("axes", {1})})
+      .Node("Pad", {"c"}, {"z"}, {IntsAttribute("pads", {0, 1, 0, 0})});
+  SessionPair s(BuildModel(g, 9), kBasic);
+  EXPECT_EQ(CountOps(s.optimized, "Slice"), 1);
+  EXPECT_EQ(CountOps(s.optimized, "Pad"), 1);
+  ExpectSameOutputs(s, RandomX({2, 3}));
+}
+
 TEST(RedundantNodeElimination, CastToItsOwnTypeGoesOtherCastsStay) {
   GraphBuilder g;
   g.Input("x", DataType::Float, {int64_t(5)}).Output("y", DataType::Double);
