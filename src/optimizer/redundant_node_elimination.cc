@@ -1,8 +1,9 @@
 // Removes nodes whose output provably equals their input: Identity, Dropout at inference, Cast to
 // the type the value already has, reshapes to the shape it already has, Expand/Tile/Slice/Pad that
 // change nothing, and x + 0, x - 0, x * 1, x / 1 with a constant that does not broadcast x to a
-// bigger shape (as onnxruntime, x + 0 is taken as x although it turns -0.0 into +0.0). Also collapses chains of Reshape/Flatten/Squeeze/Unsqueeze into one Reshape,
-// since each of them only relabels the same row-major data.
+// bigger shape (as onnxruntime, x + 0 is taken as x although it turns -0.0 into +0.0). Also
+// collapses chains of Reshape/Flatten/Squeeze/Unsqueeze into one Reshape, since each of them only
+// relabels the same row-major data.
 //
 // Everything is decided from constants (fixed initializers) and inferred shapes; a node whose
 // effect depends on a run-time value stays. Nodes whose output is a graph output or is read by a
@@ -55,7 +56,8 @@ bool DropoutIsNoOp(const Graph& g, const Node& n) {
   if (!training) return true;
   // Training mode with ratio 0 keeps every element and scales by 1 / (1 - 0).
   double ratio = 0.5;
-  if (n.inputs.size() > 1 && !n.inputs[1].empty() && !ScalarConstant(g, n.inputs[1], &ratio)) return false;
+  if (n.inputs.size() > 1 && !n.inputs[1].empty() && (!ConstantTensor(g, n.inputs[1]) || !ScalarConstant(g, n.inputs[1], &ratio)))
+    return false;
   return ratio == 0.0;
 }
 
