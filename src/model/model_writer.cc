@@ -117,7 +117,10 @@ Writer GraphProtoOf(const Graph& g) {
   if (!g.doc_string.empty()) w.Bytes(10, g.doc_string);
   for (const auto& vi : g.inputs) w.Message(11, ValueInfoOf(vi));
   for (const auto& vi : g.outputs) w.Message(12, ValueInfoOf(vi));
-  for (const auto& vi : g.value_info) w.Message(13, ValueInfoOf(vi));
+  // Inference leaves the element type of some values open (ops without a rule); such a value
+  // info says nothing, and onnxruntime rejects a model with element type 0.
+  for (const auto& vi : g.value_info)
+    if (vi.dtype != DataType::Undefined) w.Message(13, ValueInfoOf(vi));
   return w;
 }
 

@@ -1,4 +1,5 @@
-// Removes nodes whose outputs nobody reads and initializers nobody uses.
+// Removes nodes whose outputs nobody reads, initializers nobody uses, and the value infos of
+// values that no longer exist (other passes rewire values away; saved models stay tidy).
 #include <unordered_set>
 
 #include "optimizer/optimizer.h"
@@ -45,7 +46,13 @@ class DeadNodeElimination : public Pass {
         ++it;
       }
     }
-    return changed;
+    std::unordered_set<std::string> exists;
+    for (const auto& in : g.inputs) exists.insert(in.name);
+    for (const auto& [n, t] : g.initializers) exists.insert(n);
+    for (const auto& n : g.nodes) exists.insert(n.outputs.begin(), n.outputs.end());
+    const size_t infos = g.value_info.size();
+    std::erase_if(g.value_info, [&](const ValueInfo& vi) { return !exists.count(vi.name); });
+    return changed || g.value_info.size() != infos;
   }
 };
 

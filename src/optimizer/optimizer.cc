@@ -5,7 +5,16 @@ namespace onyx {
 std::vector<std::unique_ptr<Pass>> PassesForLevel(GraphOptimizationLevel level, const OptimizerContext& ctx) {
   std::vector<std::unique_ptr<Pass>> passes;
   if (level == GraphOptimizationLevel::DisableAll) return passes;
+  // Basic (level 1): rewrites that hold for every provider and only use ai.onnx ops. Folding
+  // first turns Constant nodes into initializers, which the later passes match on; no-ops and
+  // transposes go before CSE so that duplicates hidden behind them become visible; the Conv and
+  // MatMul fusions then see the cleaned graph.
   passes.push_back(MakeConstantFolding(ctx));
+  passes.push_back(MakeRedundantNodeElimination());
+  passes.push_back(MakeTransposeElimination());
+  passes.push_back(MakeCommonSubexpressionElimination());
+  passes.push_back(MakeConvFolding());
+  passes.push_back(MakeMatMulAddFusion());
   passes.push_back(MakeDeadNodeElimination());
   if (level >= GraphOptimizationLevel::EnableExtended) {
     passes.push_back(MakeLayerNormFusion());

@@ -29,6 +29,11 @@ void OptimizeGraph(Graph& graph, GraphOptimizationLevel level, const OptimizerCo
 
 std::unique_ptr<Pass> MakeConstantFolding(const OptimizerContext& ctx);
 std::unique_ptr<Pass> MakeDeadNodeElimination();
+std::unique_ptr<Pass> MakeRedundantNodeElimination();
+std::unique_ptr<Pass> MakeTransposeElimination();
+std::unique_ptr<Pass> MakeCommonSubexpressionElimination();
+std::unique_ptr<Pass> MakeConvFolding();
+std::unique_ptr<Pass> MakeMatMulAddFusion();
 std::unique_ptr<Pass> MakeLayerNormFusion();
 std::unique_ptr<Pass> MakeGeluFusion();
 
