@@ -23,21 +23,24 @@ struct KernelSet {
   Isa isa;
   int mr, nr;
   int64_t kc, mc, nc;
+  // Columns of B packed per call at a time: kc x nc_pack floats stay in L2 while every A block
+  // runs over them (a pre-packed B is streamed instead, in blocks of nc).
+  int64_t nc_pack;
   SgemmMicroKernel gemm;
   SgemvRowsKernel gemv_rows;
   SgemvColsKernel gemv_cols;
 };
 
 const KernelSet& KernelsFor(Isa isa) {
-  static const KernelSet scalar{Isa::Scalar, kScalarMr, kScalarNr, 256, 128, 4096,
+  static const KernelSet scalar{Isa::Scalar, kScalarMr, kScalarNr, 256, 128, 4096, 256,
                                 SgemmKernelScalar, SgemvRowsScalar, SgemvColsScalar};
 #if ONYX_MLAS_X86_KERNELS
-  // AVX2: a 6x16 tile holds 12 ymm accumulators; 256 x 16 floats of B (16 KiB) sit in L1 and
-  // 120 x 256 of A (120 KiB) in L2.
-  static const KernelSet avx2{Isa::Avx2, kAvx2Mr, kAvx2Nr, 256, 120, 4096,
+  // AVX2: a 6x16 tile holds 12 ymm accumulators; 256 x 16 floats of B (16 KiB) sit in L1,
+  // 144 x 256 of A (144 KiB) and a 256 x 256 strip of B packed per call (256 KiB) in L2.
+  static const KernelSet avx2{Isa::Avx2, kAvx2Mr, kAvx2Nr, 256, 144, 4096, 256,
                               SgemmKernelAvx2, SgemvRowsAvx2, SgemvColsAvx2};
   // AVX-512: 12x32 holds 24 zmm accumulators; KC = 192 keeps the 32-wide B panel at 24 KiB.
-  static const KernelSet avx512{Isa::Avx512, kAvx512Mr, kAvx512Nr, 192, 144, 4096,
+  static const KernelSet avx512{Isa::Avx512, kAvx512Mr, kAvx512Nr, 192, 144, 4096, 256,
                                 SgemmKernelAvx512, SgemvRowsAvx512, SgemvColsAvx512};
   if (isa == Isa::Avx512) return avx512;
   if (isa == Isa::Avx2) return avx2;
@@ -135,6 +138,23 @@ void PackABlockT(bool trans, const float* A, int64_t lda, int64_t i0, int64_t p0
 
 template <int NR>
 void PackBBlockT(bool trans, const float* B, int64_t ldb, int64_t p0, int64_t j0, int64_t kc, int64_t nc, float* out) {
+  if (!trans) {
+    // Row by row across all panels: each row of B is read once, contiguously, which the
+    // prefetchers follow; panel by panel would read 64-byte pieces of kc rows far apart.
+    const int64_t full = nc / NR * NR;
+    for (int64_t p = 0; p < kc; ++p) {
+      const float* src = B + (p0 + p) * ldb + j0;
+      float* dst = out + p * NR;
+      for (int64_t j = 0; j < full; j += NR) std::memcpy(dst + j * kc, src + j, NR * sizeof(float));
+      if (full < nc) {
+        float* d = dst + full * kc;
+        int64_t j = 0;
+        for (; j < nc - full; ++j) d[j] = src[full + j];
+        for (; j < NR; ++j) d[j] = 0.f;
+      }
+    }
+    return;
+  }
   for (int64_t j = 0; j < nc; j += NR) {
     const float* src = trans ? B + (j0 + j) * ldb + p0 : B + p0 * ldb + (j0 + j);
     PackBPanel<NR>(trans, src, ldb, std::min<int64_t>(NR, nc - j), kc, out + j * kc);
@@ -172,16 +192,47 @@ struct BSource {
   int64_t padded_n = 0;
 };
 
+// The tiles of an mc x nc block of C from a packed A block and a packed B block.
+void MacroKernel(const KernelSet& ks, int64_t mc, int64_t nc, int64_t kc, const float* a_buf, const float* bp,
+                 float* C, int64_t ldc, float alpha, float beta) {
+  const int64_t MR = ks.mr, NR = ks.nr;
+  // B panel outside, A panels inside: one kc x NR panel stays in L1 across the A block.
+  for (int64_t jr = 0; jr < nc; jr += NR) {
+    const int64_t n = std::min(NR, nc - jr);
+    for (int64_t ir = 0; ir < mc; ir += MR)
+      ks.gemm(a_buf + ir * kc, bp + jr * kc, kc, C + ir * ldc + jr, ldc, std::min(MR, mc - ir), n, alpha, beta);
+  }
+}
+
 // C[m0:m1, n0:n1] for the whole depth K. With a packed B, n0 must be a multiple of NR.
 void GemmRange(const KernelSet& ks, bool trans_a, int64_t m0, int64_t m1, int64_t n0, int64_t n1, int64_t K,
                float alpha, const float* A, int64_t lda, const BSource& b, float beta, float* C, int64_t ldc) {
   const int64_t MR = ks.mr, NR = ks.nr;
-  float* a_buf = tls_pack_a.Get(static_cast<size_t>(std::min(ks.mc, RoundUp(m1 - m0, MR)) * std::min(ks.kc, K)));
-  float* b_buf = b.packed ? nullptr : tls_pack_b.Get(static_cast<size_t>(std::min(ks.nc, RoundUp(n1 - n0, NR)) * std::min(ks.kc, K)));
+  const int64_t kc_max = std::min(ks.kc, K);
+  float* a_buf = tls_pack_a.Get(static_cast<size_t>(std::min(ks.mc, RoundUp(m1 - m0, MR)) * kc_max));
+  if (!b.packed && m1 - m0 <= ks.mc) {
+    // Few rows (the usual inference shape): pack A once per depth block and pack B in narrow
+    // strips that are consumed while still in L2.
+    float* b_buf = tls_pack_b.Get(static_cast<size_t>(std::min(ks.nc_pack, RoundUp(n1 - n0, NR)) * kc_max));
+    for (int64_t pc = 0; pc < K; pc += ks.kc) {
+      const int64_t kc = std::min(ks.kc, K - pc);
+      const float beta_k = pc == 0 ? beta : 1.f;  // later depth blocks accumulate
+      PackABlock(ks, trans_a, A, lda, m0, pc, m1 - m0, kc, a_buf);
+      for (int64_t jc = n0; jc < n1; jc += ks.nc_pack) {
+        const int64_t nc = std::min(ks.nc_pack, n1 - jc);
+        PackBBlock(ks, b.trans, b.B, b.ldb, pc, jc, kc, nc, b_buf);
+        MacroKernel(ks, m1 - m0, nc, kc, a_buf, b_buf, C + m0 * ldc + jc, ldc, alpha, beta_k);
+      }
+    }
+    return;
+  }
+  // Goto order: a kc x nc block of B (in L3) is reused by every A block of the rows.
+  float* b_buf = b.packed ? nullptr : tls_pack_b.Get(static_cast<size_t>(std::min(ks.nc, RoundUp(n1 - n0, NR)) * kc_max));
   for (int64_t jc = n0; jc < n1; jc += ks.nc) {
     const int64_t nc = std::min(ks.nc, n1 - jc);
     for (int64_t pc = 0; pc < K; pc += ks.kc) {
       const int64_t kc = std::min(ks.kc, K - pc);
+      const float beta_k = pc == 0 ? beta : 1.f;
       const float* bp;
       if (b.packed) {
         bp = b.packed + pc * b.padded_n + jc * kc;
@@ -189,18 +240,10 @@ void GemmRange(const KernelSet& ks, bool trans_a, int64_t m0, int64_t m1, int64_
         PackBBlock(ks, b.trans, b.B, b.ldb, pc, jc, kc, nc, b_buf);
         bp = b_buf;
       }
-      // Later depth blocks accumulate onto what the first one wrote.
-      const float beta_k = pc == 0 ? beta : 1.f;
       for (int64_t ic = m0; ic < m1; ic += ks.mc) {
         const int64_t mc = std::min(ks.mc, m1 - ic);
         PackABlock(ks, trans_a, A, lda, ic, pc, mc, kc, a_buf);
-        // B panel outside, A panels inside: one kc x NR panel stays in L1 across the A block.
-        for (int64_t jr = 0; jr < nc; jr += NR) {
-          const int64_t n = std::min(NR, nc - jr);
-          for (int64_t ir = 0; ir < mc; ir += MR)
-            ks.gemm(a_buf + ir * kc, bp + jr * kc, kc, C + (ic + ir) * ldc + jc + jr, ldc, std::min(MR, mc - ir), n,
-                    alpha, beta_k);
-        }
+        MacroKernel(ks, mc, nc, kc, a_buf, bp, C + ic * ldc + jc, ldc, alpha, beta_k);
       }
     }
   }
