@@ -108,6 +108,13 @@ std::vector<float> RunPacked(const Problem& p, const Operands& o, ThreadPool* po
   return c;
 }
 
+std::vector<float> RunPackedA(const Problem& p, const Operands& o, ThreadPool* pool) {
+  std::vector<float> c = o.c;
+  const mlas::PackedA packed = mlas::PackA(p.ta, p.M, p.K, o.a.data(), p.lda());
+  mlas::SgemmPacked(packed, p.tb, p.M, p.N, p.K, p.alpha, o.b.data(), p.ldb(), p.beta, c.data(), p.ldc(), pool);
+  return c;
+}
+
 // Runs every test once per ISA tier, skipping tiers this CPU lacks.
 class SgemmIsa : public ::testing::TestWithParam<Isa> {
  protected:
@@ -171,6 +178,7 @@ TEST_P(SgemmIsa, StridesAndBetaZeroNeverReadsC) {
       const Operands o = MakeOperands(p, ++seed);
       Check(p, o, RunSgemm(p, o, nullptr), "strided");
       Check(p, o, RunPacked(p, o, nullptr), "strided packed");
+      Check(p, o, RunPackedA(p, o, nullptr), "strided packed A");
       if (HasFatalFailure()) return;
     }
 }
@@ -190,6 +198,7 @@ TEST_P(SgemmIsa, MatrixVectorShapes) {
           Check(p, o, RunSgemm(p, o, nullptr), "gemv");
           Check(p, o, RunSgemm(p, o, &pool), "gemv 2 threads");
           Check(p, o, RunPacked(p, o, &pool), "gemv packed");
+          Check(p, o, RunPackedA(p, o, &pool), "gemv packed A");
           if (HasFatalFailure()) return;
         }
 }
@@ -201,10 +210,11 @@ TEST_P(SgemmIsa, EmptyDepthScalesC) {
     const Operands o = MakeOperands(p, 400);
     Check(p, o, RunSgemm(p, o, nullptr), "K=0");
     Check(p, o, RunPacked(p, o, nullptr), "K=0 packed");
+    Check(p, o, RunPackedA(p, o, nullptr), "K=0 packed A");
   }
 }
 
-TEST_P(SgemmIsa, PackedBMatchesUnpacked) {
+TEST_P(SgemmIsa, PackedOperandsMatchUnpacked) {
   ThreadPool pool(2);
   uint32_t seed = 500;
   for (int t = 0; t < 4; ++t)
@@ -214,17 +224,19 @@ TEST_P(SgemmIsa, PackedBMatchesUnpacked) {
       p.ta = t & 1, p.tb = (t & 2) != 0, p.M = M, p.N = N, p.K = K, p.beta = (t == 1) ? 0.5f : 0.f;
       const Operands o = MakeOperands(p, ++seed);
       const std::vector<float> plain = RunSgemm(p, o, nullptr);
-      const std::vector<float> packed = RunPacked(p, o, &pool);
-      if (M > 1) {
+      const std::vector<float> packed = RunPacked(p, o, &pool), packed_a = RunPackedA(p, o, &pool);
+      if (M > 1 && N > 1) {
         // Same kernel, same blocks, same summation order: bit for bit.
         EXPECT_EQ(packed, plain) << M << "x" << N << "x" << K << " ta=" << p.ta << " tb=" << p.tb;
+        EXPECT_EQ(packed_a, plain) << M << "x" << N << "x" << K << " ta=" << p.ta << " tb=" << p.tb;
       }
       Check(p, o, packed, "packed");
+      Check(p, o, packed_a, "packed A");
       if (HasFatalFailure()) return;
     }
 }
 
-TEST_P(SgemmIsa, PackedBKeepsItsIsaAndChecksShape) {
+TEST_P(SgemmIsa, PackedOperandsKeepTheirIsaAndCheckShapes) {
   const std::vector<float> b = Random(12 * 20, 1);
   const mlas::PackedB packed = mlas::PackB(false, 12, 20, b.data(), 20);
   EXPECT_EQ(packed.isa(), GetParam());
@@ -233,6 +245,10 @@ TEST_P(SgemmIsa, PackedBKeepsItsIsaAndChecksShape) {
   std::vector<float> a(4 * 12, 1.f), c(4 * 21);
   EXPECT_THROW(mlas::SgemmPacked(false, 4, 21, 12, 1.f, a.data(), 12, packed, 0.f, c.data(), 21, nullptr), Error);
   EXPECT_TRUE(mlas::PackB(false, 0, 20, b.data(), 20).empty());
+  const mlas::PackedA packed_a = mlas::PackA(true, 20, 12, b.data(), 20);
+  EXPECT_EQ(packed_a.isa(), GetParam());
+  EXPECT_EQ(packed_a.M(), 20);
+  EXPECT_THROW(mlas::SgemmPacked(packed_a, false, 20, 4, 13, 1.f, a.data(), 4, 0.f, c.data(), 4, nullptr), Error);
 }
 
 INSTANTIATE_TEST_SUITE_P(Tiers, SgemmIsa, ::testing::Values(Isa::Scalar, Isa::Avx2, Isa::Avx512),

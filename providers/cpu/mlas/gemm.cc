@@ -181,15 +181,16 @@ void PackBBlock(const KernelSet& ks, bool trans, const float* B, int64_t ldb, in
 
 int64_t RoundUp(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
 
-// Where op(B) comes from: the caller's matrix (packed per block on the fly) or a PackedB, whose
-// layout is, for each KC-deep block p0 of K, the NR-wide panels of all N (each kc x NR), i.e.
-// the panel starting at column j sits at p0 * padded_n + j * kc.
-struct BSource {
-  const float* B = nullptr;
-  int64_t ldb = 0;
+// Where an operand comes from: the caller's matrix (packed per block on the fly) or a
+// pre-packed one, whose layout is, for each KC-deep block p0 of K, the panels of all its rows
+// (A, MR high) or columns (B, NR wide), each kc deep: the panel starting at row/column j sits at
+// p0 * padded + j * kc.
+struct Operand {
+  const float* data = nullptr;
+  int64_t ld = 0;
   bool trans = false;
   const float* packed = nullptr;
-  int64_t padded_n = 0;
+  int64_t padded = 0;
 };
 
 // The tiles of an mc x nc block of C from a packed A block and a packed B block.
@@ -204,12 +205,18 @@ void MacroKernel(const KernelSet& ks, int64_t mc, int64_t nc, int64_t kc, const 
   }
 }
 
-// C[m0:m1, n0:n1] for the whole depth K. With a packed B, n0 must be a multiple of NR.
-void GemmRange(const KernelSet& ks, bool trans_a, int64_t m0, int64_t m1, int64_t n0, int64_t n1, int64_t K,
-               float alpha, const float* A, int64_t lda, const BSource& b, float beta, float* C, int64_t ldc) {
+// C[m0:m1, n0:n1] for the whole depth K. A pre-packed operand needs its range to start on a
+// panel boundary.
+void GemmRange(const KernelSet& ks, const Operand& a, int64_t m0, int64_t m1, int64_t n0, int64_t n1, int64_t K,
+               float alpha, const Operand& b, float beta, float* C, int64_t ldc) {
   const int64_t MR = ks.mr, NR = ks.nr;
   const int64_t kc_max = std::min(ks.kc, K);
-  float* a_buf = tls_pack_a.Get(static_cast<size_t>(std::min(ks.mc, RoundUp(m1 - m0, MR)) * kc_max));
+  float* a_buf = a.packed ? nullptr : tls_pack_a.Get(static_cast<size_t>(std::min(ks.mc, RoundUp(m1 - m0, MR)) * kc_max));
+  auto a_block = [&](int64_t ic, int64_t pc, int64_t mc, int64_t kc) -> const float* {
+    if (a.packed) return a.packed + pc * a.padded + ic * kc;
+    PackABlock(ks, a.trans, a.data, a.ld, ic, pc, mc, kc, a_buf);
+    return a_buf;
+  };
   if (!b.packed && m1 - m0 <= ks.mc) {
     // Few rows (the usual inference shape): pack A once per depth block and pack B in narrow
     // strips that are consumed while still in L2.
@@ -217,11 +224,11 @@ void GemmRange(const KernelSet& ks, bool trans_a, int64_t m0, int64_t m1, int64_
     for (int64_t pc = 0; pc < K; pc += ks.kc) {
       const int64_t kc = std::min(ks.kc, K - pc);
       const float beta_k = pc == 0 ? beta : 1.f;  // later depth blocks accumulate
-      PackABlock(ks, trans_a, A, lda, m0, pc, m1 - m0, kc, a_buf);
+      const float* ap = a_block(m0, pc, m1 - m0, kc);
       for (int64_t jc = n0; jc < n1; jc += ks.nc_pack) {
         const int64_t nc = std::min(ks.nc_pack, n1 - jc);
-        PackBBlock(ks, b.trans, b.B, b.ldb, pc, jc, kc, nc, b_buf);
-        MacroKernel(ks, m1 - m0, nc, kc, a_buf, b_buf, C + m0 * ldc + jc, ldc, alpha, beta_k);
+        PackBBlock(ks, b.trans, b.data, b.ld, pc, jc, kc, nc, b_buf);
+        MacroKernel(ks, m1 - m0, nc, kc, ap, b_buf, C + m0 * ldc + jc, ldc, alpha, beta_k);
       }
     }
     return;
@@ -235,15 +242,14 @@ void GemmRange(const KernelSet& ks, bool trans_a, int64_t m0, int64_t m1, int64_
       const float beta_k = pc == 0 ? beta : 1.f;
       const float* bp;
       if (b.packed) {
-        bp = b.packed + pc * b.padded_n + jc * kc;
+        bp = b.packed + pc * b.padded + jc * kc;
       } else {
-        PackBBlock(ks, b.trans, b.B, b.ldb, pc, jc, kc, nc, b_buf);
+        PackBBlock(ks, b.trans, b.data, b.ld, pc, jc, kc, nc, b_buf);
         bp = b_buf;
       }
       for (int64_t ic = m0; ic < m1; ic += ks.mc) {
         const int64_t mc = std::min(ks.mc, m1 - ic);
-        PackABlock(ks, trans_a, A, lda, ic, pc, mc, kc, a_buf);
-        MacroKernel(ks, mc, nc, kc, a_buf, bp, C + ic * ldc + jc, ldc, alpha, beta_k);
+        MacroKernel(ks, mc, nc, kc, a_block(ic, pc, mc, kc), bp, C + ic * ldc + jc, ldc, alpha, beta_k);
       }
     }
   }
@@ -252,17 +258,17 @@ void GemmRange(const KernelSet& ks, bool trans_a, int64_t m0, int64_t m1, int64_
 // Below this many flops a GEMM runs on the calling thread: waking workers costs more.
 constexpr double kMinParallelFlops = 1 << 20;
 
-void GemmParallel(const KernelSet& ks, bool trans_a, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
-                  int64_t lda, const BSource& b, float beta, float* C, int64_t ldc, ThreadPool* pool) {
+void GemmParallel(const KernelSet& ks, const Operand& a, int64_t M, int64_t N, int64_t K, float alpha,
+                  const Operand& b, float beta, float* C, int64_t ldc, ThreadPool* pool) {
   const double flops = 2.0 * static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K);
   const int threads = pool ? pool->num_threads() : 1;
   if (threads <= 1 || flops < kMinParallelFlops) {
-    GemmRange(ks, trans_a, 0, M, 0, N, K, alpha, A, lda, b, beta, C, ldc);
+    GemmRange(ks, a, 0, M, 0, N, K, alpha, b, beta, C, ldc);
     return;
   }
   // Each task packs the whole of the operand it does not split, so split the larger dimension:
-  // the repeated packing is then of the smaller matrix. Units are whole tiles (a packed B needs
-  // its column ranges to start on panel boundaries).
+  // the repeated packing is then of the smaller matrix. Units are whole tiles (a pre-packed
+  // operand needs its ranges to start on panel boundaries).
   const int64_t m_units = (M + ks.mr - 1) / ks.mr, n_units = (N + ks.nr - 1) / ks.nr;
   bool split_n = N >= M;
   if (split_n && n_units < threads && m_units > n_units) split_n = false;
@@ -270,9 +276,9 @@ void GemmParallel(const KernelSet& ks, bool trans_a, int64_t M, int64_t N, int64
   const int64_t units = split_n ? n_units : m_units;
   pool->ParallelFor(units, flops / static_cast<double>(units), [&](int64_t u0, int64_t u1) {
     if (split_n)
-      GemmRange(ks, trans_a, 0, M, u0 * ks.nr, std::min(N, u1 * ks.nr), K, alpha, A, lda, b, beta, C, ldc);
+      GemmRange(ks, a, 0, M, u0 * ks.nr, std::min(N, u1 * ks.nr), K, alpha, b, beta, C, ldc);
     else
-      GemmRange(ks, trans_a, u0 * ks.mr, std::min(M, u1 * ks.mr), 0, N, K, alpha, A, lda, b, beta, C, ldc);
+      GemmRange(ks, a, u0 * ks.mr, std::min(M, u1 * ks.mr), 0, N, K, alpha, b, beta, C, ldc);
   });
 }
 
@@ -338,7 +344,43 @@ void Gemv(const KernelSet& ks, bool trans_a, bool trans_b, int64_t M, int64_t N,
 
 }  // namespace
 
-void PackedB::Free::operator()(float* p) const { std::free(p); }
+void PackedPanels::Free::operator()(float* p) const { std::free(p); }
+
+struct PackedAccess {
+  // Packs op(X) (rows x K for A, K x cols for B) for the active tier: for each depth block, the
+  // panels of the whole extent, padded to the panel size.
+  static void Pack(PackedPanels& out, bool is_a, bool trans, int64_t extent, int64_t K, const float* X, int64_t ld) {
+    if (K <= 0 || extent <= 0) return;
+    const KernelSet& ks = KernelsFor(ActiveIsa());
+    const int64_t padded = RoundUp(extent, is_a ? ks.mr : ks.nr);
+    if (padded > INT64_MAX / K / static_cast<int64_t>(sizeof(float)))
+      throw Error(ErrorCode::InvalidArgument, "cannot pack a " + std::to_string(K) + " x " + std::to_string(extent) +
+                                                  " GEMM operand: too large");
+    out.size_ = K * padded;
+    out.data_.reset(AlignedAlloc(static_cast<size_t>(out.size_)));
+    out.k_ = K, out.extent_ = extent, out.isa_ = ks.isa;
+    for (int64_t pc = 0; pc < K; pc += ks.kc) {
+      const int64_t kc = std::min(ks.kc, K - pc);
+      float* dst = out.data_.get() + pc * padded;
+      if (is_a) PackABlock(ks, trans, X, ld, 0, pc, extent, kc, dst);
+      else PackBBlock(ks, trans, X, ld, pc, 0, kc, extent, dst);
+    }
+  }
+
+  static Operand View(const PackedPanels& p, const char* which, int64_t extent, int64_t K, const KernelSet& ks,
+                      bool is_a) {
+    if (p.k_ != K || p.extent_ != extent)
+      throw Error(ErrorCode::InvalidArgument, std::string("SgemmPacked: ") + which + " was packed as " +
+                                                  std::to_string(is_a ? p.extent_ : p.k_) + " x " +
+                                                  std::to_string(is_a ? p.k_ : p.extent_) + " but the product needs " +
+                                                  std::to_string(is_a ? extent : K) + " x " +
+                                                  std::to_string(is_a ? K : extent));
+    Operand o;
+    o.packed = p.data_.get();
+    o.padded = RoundUp(extent, is_a ? ks.mr : ks.nr);
+    return o;
+  }
+};
 
 void Sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
            const float* B, int64_t ldb, float beta, float* C, int64_t ldc, ThreadPool* pool) {
@@ -346,25 +388,21 @@ void Sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float al
   if (K <= 0) return ScaleC(M, N, beta, C, ldc);
   const KernelSet& ks = KernelsFor(ActiveIsa());
   if (M == 1 || N == 1) return Gemv(ks, trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, pool);
-  BSource b;
-  b.B = B, b.ldb = ldb, b.trans = trans_b;
-  GemmParallel(ks, trans_a, M, N, K, alpha, A, lda, b, beta, C, ldc, pool);
+  Operand a, b;
+  a.data = A, a.ld = lda, a.trans = trans_a;
+  b.data = B, b.ld = ldb, b.trans = trans_b;
+  GemmParallel(ks, a, M, N, K, alpha, b, beta, C, ldc, pool);
 }
 
 PackedB PackB(bool trans_b, int64_t K, int64_t N, const float* B, int64_t ldb) {
   PackedB packed;
-  if (K <= 0 || N <= 0) return packed;
-  const KernelSet& ks = KernelsFor(ActiveIsa());
-  const int64_t padded_n = RoundUp(N, ks.nr);
-  if (padded_n > INT64_MAX / K / static_cast<int64_t>(sizeof(float)))
-    throw Error(ErrorCode::InvalidArgument, "PackB: " + std::to_string(K) + " x " + std::to_string(N) + " is too large");
-  packed.size_ = K * padded_n;
-  packed.data_.reset(AlignedAlloc(static_cast<size_t>(packed.size_)));
-  packed.k_ = K, packed.n_ = N, packed.isa_ = ks.isa;
-  for (int64_t pc = 0; pc < K; pc += ks.kc) {
-    const int64_t kc = std::min(ks.kc, K - pc);
-    PackBBlock(ks, trans_b, B, ldb, pc, 0, kc, N, packed.data_.get() + pc * padded_n);
-  }
+  PackedAccess::Pack(packed, false, trans_b, N, K, B, ldb);
+  return packed;
+}
+
+PackedA PackA(bool trans_a, int64_t M, int64_t K, const float* A, int64_t lda) {
+  PackedA packed;
+  PackedAccess::Pack(packed, true, trans_a, M, K, A, lda);
   return packed;
 }
 
@@ -372,15 +410,22 @@ void SgemmPacked(bool trans_a, int64_t M, int64_t N, int64_t K, float alpha, con
                  const PackedB& B, float beta, float* C, int64_t ldc, ThreadPool* pool) {
   if (M <= 0 || N <= 0) return;
   if (K <= 0) return ScaleC(M, N, beta, C, ldc);
-  if (B.K() != K || B.N() != N)
-    throw Error(ErrorCode::InvalidArgument, "SgemmPacked: B was packed as " + std::to_string(B.K()) + " x " +
-                                                std::to_string(B.N()) + " but the product needs " + std::to_string(K) +
-                                                " x " + std::to_string(N));
   const KernelSet& ks = KernelsFor(B.isa());
-  BSource b;
-  b.packed = B.data_.get();
-  b.padded_n = RoundUp(N, ks.nr);
-  GemmParallel(ks, trans_a, M, N, K, alpha, A, lda, b, beta, C, ldc, pool);
+  const Operand b = PackedAccess::View(B, "B", N, K, ks, false);
+  Operand a;
+  a.data = A, a.ld = lda, a.trans = trans_a;
+  GemmParallel(ks, a, M, N, K, alpha, b, beta, C, ldc, pool);
+}
+
+void SgemmPacked(const PackedA& A, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* B,
+                 int64_t ldb, float beta, float* C, int64_t ldc, ThreadPool* pool) {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) return ScaleC(M, N, beta, C, ldc);
+  const KernelSet& ks = KernelsFor(A.isa());
+  const Operand a = PackedAccess::View(A, "A", M, K, ks, true);
+  Operand b;
+  b.data = B, b.ld = ldb, b.trans = trans_b;
+  GemmParallel(ks, a, M, N, K, alpha, b, beta, C, ldc, pool);
 }
 
 }  // namespace onyx::mlas

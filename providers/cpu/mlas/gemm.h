@@ -23,39 +23,56 @@ void Dgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double a
 void SgemmEigen(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
                 const float* B, int64_t ldb, float beta, float* C, int64_t ldc, ThreadPool* pool);
 
-// op(B) (K x N) packed once into the panel layout of one ISA's micro-kernel, for repeated
-// products with the same right-hand matrix (a weight). Immutable after PackB, so any number of
-// threads may run SgemmPacked on it at once. The layout is private to gemm.cc.
-class PackedB {
+struct PackedAccess;  // gemm.cc's view of the packed storage
+
+// A constant operand packed once into the panel layout of one ISA's micro-kernel, for repeated
+// products (a weight). Immutable after packing, so any number of threads may use it at once.
+// The layout is private to gemm.cc.
+class PackedPanels {
  public:
-  PackedB() = default;
   bool empty() const { return data_ == nullptr; }
   int64_t K() const { return k_; }
-  int64_t N() const { return n_; }
   Isa isa() const { return isa_; }
   // Bytes held (for memory accounting and tests).
   int64_t bytes() const { return size_ * static_cast<int64_t>(sizeof(float)); }
 
- private:
-  friend PackedB PackB(bool, int64_t, int64_t, const float*, int64_t);
-  friend void SgemmPacked(bool, int64_t, int64_t, int64_t, float, const float*, int64_t, const PackedB&, float, float*,
-                          int64_t, ThreadPool*);
+ protected:
+  friend struct PackedAccess;
   struct Free {
     void operator()(float* p) const;
   };
   std::unique_ptr<float[], Free> data_;
-  int64_t k_ = 0, n_ = 0, size_ = 0;
+  int64_t k_ = 0, extent_ = 0, size_ = 0;  // extent: M of a PackedA, N of a PackedB
   Isa isa_ = Isa::Scalar;
+};
+
+// op(B), K x N, packed: the right-hand side of MatMul/Gemm weights.
+class PackedB : public PackedPanels {
+ public:
+  int64_t N() const { return extent_; }
+};
+
+// op(A), M x K, packed: the left-hand side, e.g. Conv filters (output channels x patch).
+class PackedA : public PackedPanels {
+ public:
+  int64_t M() const { return extent_; }
 };
 
 // Packs op(B), stored K x N (or N x K when trans_b) with row stride ldb, for ActiveIsa().
 // Returns an empty PackedB when K or N is 0.
 PackedB PackB(bool trans_b, int64_t K, int64_t N, const float* B, int64_t ldb);
 
+// Packs op(A), stored M x K (or K x M when trans_a) with row stride lda, for ActiveIsa().
+PackedA PackA(bool trans_a, int64_t M, int64_t K, const float* A, int64_t lda);
+
 // Sgemm with a packed right-hand side; B.K() and B.N() must equal K and N (throws otherwise).
 // Uses the kernels of the ISA B was packed for.
 void SgemmPacked(bool trans_a, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
                  const PackedB& B, float beta, float* C, int64_t ldc, ThreadPool* pool);
+
+// Sgemm with a packed left-hand side; A.M() and A.K() must equal M and K (throws otherwise).
+void SgemmPacked(const PackedA& A, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* B,
+                 int64_t ldb, float beta, float* C, int64_t ldc, ThreadPool* pool);
 
 }  // namespace mlas
 }  // namespace onyx
