@@ -1,4 +1,4 @@
-// MatMul and Gemm with a constant (initializer) weight: the CPU kernels pack it once at session
+// MatMul, Gemm and Conv with a constant (initializer) weight: the CPU kernels pack it once at session
 // creation. Results must match a double reference for every row count (1 row takes the
 // matrix-vector path instead), and concurrent Run() calls must share the packed weight safely.
 #include <gtest/gtest.h>
@@ -96,6 +96,48 @@ TEST(MatMulPrepack, ConcurrentRunsShareThePackedWeight) {
   // Checked after joining: gtest assertions from several threads interleave badly.
   for (int t = 0; t < 4; ++t)
     for (const Result& r : results[t]) ExpectMatches(r.outputs, r.x, w, v, c, "caller " + std::to_string(t));
+}
+
+}  // namespace
+}  // namespace onyx::testing
+
+namespace onyx::testing {
+namespace {
+
+// Conv with a constant filter (packed per group at creation) against the same model with the
+// filter fed at run time (packed per call): 3x3 with padding and stride, 1x1 pointwise, grouped.
+TEST(ConvPrepack, ConstantFilterMatchesFedFilter) {
+  struct Case {
+    int64_t c, m, k, group, stride, pad;
+  };
+  const Case cases[] = {{3, 16, 3, 1, 1, 1}, {8, 24, 1, 1, 1, 0}, {8, 12, 3, 2, 2, 1}, {6, 7, 3, 1, 1, 0}};
+  uint32_t seed = 50;
+  for (const Case& t : cases) {
+    const Tensor w = RandomFloats({t.m, t.c / t.group, t.k, t.k}, ++seed), b = RandomFloats({t.m}, ++seed);
+    const Tensor x = RandomFloats({2, t.c, 11, 9}, ++seed);
+    auto model = [&](bool constant) {
+      GraphBuilder g;
+      g.Input("x", DataType::Float, {int64_t(2), t.c, int64_t(11), int64_t(9)}).Output("y", DataType::Float);
+      if (constant) g.Initializer("w", w);
+      else g.Input("w", DataType::Float, {t.m, t.c / t.group, t.k, t.k});
+      g.Initializer("b", b);
+      g.Node("Conv", {"x", "w", "b"}, {"y"},
+             {IntAttribute("group", t.group), IntsAttribute("strides", {t.stride, t.stride}),
+              IntsAttribute("pads", {t.pad, t.pad, t.pad, t.pad})});
+      return BuildModel(g, 13);
+    };
+    const std::string packed_model = model(true), fed_model = model(false);
+    for (int threads : {1, 2}) {
+      SessionOptions options;
+      options.intra_op_num_threads = threads;
+      Session packed(packed_model.data(), packed_model.size(), options);
+      Session fed(fed_model.data(), fed_model.size(), options);
+      const std::vector<float> want = ToVector<float>(fed.Run({{"x", x}, {"w", w}})[0]);
+      ExpectFloatsNear(ToVector<float>(packed.Run({{"x", x}})[0]), want, 1e-5f,
+                       "conv c=" + std::to_string(t.c) + " m=" + std::to_string(t.m) + " k=" + std::to_string(t.k) +
+                           " group=" + std::to_string(t.group));
+    }
+  }
 }
 
 }  // namespace
