@@ -181,6 +181,14 @@ void PackBBlock(const KernelSet& ks, bool trans, const float* B, int64_t ldb, in
 
 int64_t RoundUp(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
 
+// The depth of each K block: K split into equal blocks of at most about ks.kc, so that no block
+// is a short remainder (K = 576 runs as 2 x 288, not 256 + 256 + 64), since every block costs a
+// pass over C. Packing and multiplying must agree on it, so it depends on K and the tier only.
+int64_t DepthStep(const KernelSet& ks, int64_t K) {
+  const int64_t blocks = (K + ks.kc - 1) / ks.kc;
+  return RoundUp((K + blocks - 1) / blocks, 8);
+}
+
 // Where an operand comes from: the caller's matrix (packed per block on the fly) or a
 // pre-packed one, whose layout is, for each KC-deep block p0 of K, the panels of all its rows
 // (A, MR high) or columns (B, NR wide), each kc deep: the panel starting at row/column j sits at
@@ -210,7 +218,8 @@ void MacroKernel(const KernelSet& ks, int64_t mc, int64_t nc, int64_t kc, const 
 void GemmRange(const KernelSet& ks, const Operand& a, int64_t m0, int64_t m1, int64_t n0, int64_t n1, int64_t K,
                float alpha, const Operand& b, float beta, float* C, int64_t ldc) {
   const int64_t MR = ks.mr, NR = ks.nr;
-  const int64_t kc_max = std::min(ks.kc, K);
+  const int64_t kc_step = DepthStep(ks, K);
+  const int64_t kc_max = std::min(kc_step, K);
   float* a_buf = a.packed ? nullptr : tls_pack_a.Get(static_cast<size_t>(std::min(ks.mc, RoundUp(m1 - m0, MR)) * kc_max));
   auto a_block = [&](int64_t ic, int64_t pc, int64_t mc, int64_t kc) -> const float* {
     if (a.packed) return a.packed + pc * a.padded + ic * kc;
@@ -221,8 +230,8 @@ void GemmRange(const KernelSet& ks, const Operand& a, int64_t m0, int64_t m1, in
     // Few rows (the usual inference shape): pack A once per depth block and pack B in narrow
     // strips that are consumed while still in L2.
     float* b_buf = tls_pack_b.Get(static_cast<size_t>(std::min(ks.nc_pack, RoundUp(n1 - n0, NR)) * kc_max));
-    for (int64_t pc = 0; pc < K; pc += ks.kc) {
-      const int64_t kc = std::min(ks.kc, K - pc);
+    for (int64_t pc = 0; pc < K; pc += kc_step) {
+      const int64_t kc = std::min(kc_step, K - pc);
       const float beta_k = pc == 0 ? beta : 1.f;  // later depth blocks accumulate
       const float* ap = a_block(m0, pc, m1 - m0, kc);
       for (int64_t jc = n0; jc < n1; jc += ks.nc_pack) {
@@ -237,8 +246,8 @@ void GemmRange(const KernelSet& ks, const Operand& a, int64_t m0, int64_t m1, in
   float* b_buf = b.packed ? nullptr : tls_pack_b.Get(static_cast<size_t>(std::min(ks.nc, RoundUp(n1 - n0, NR)) * kc_max));
   for (int64_t jc = n0; jc < n1; jc += ks.nc) {
     const int64_t nc = std::min(ks.nc, n1 - jc);
-    for (int64_t pc = 0; pc < K; pc += ks.kc) {
-      const int64_t kc = std::min(ks.kc, K - pc);
+    for (int64_t pc = 0; pc < K; pc += kc_step) {
+      const int64_t kc = std::min(kc_step, K - pc);
       const float beta_k = pc == 0 ? beta : 1.f;
       const float* bp;
       if (b.packed) {
@@ -359,8 +368,9 @@ struct PackedAccess {
     out.size_ = K * padded;
     out.data_.reset(AlignedAlloc(static_cast<size_t>(out.size_)));
     out.k_ = K, out.extent_ = extent, out.isa_ = ks.isa;
-    for (int64_t pc = 0; pc < K; pc += ks.kc) {
-      const int64_t kc = std::min(ks.kc, K - pc);
+    const int64_t kc_step = DepthStep(ks, K);
+    for (int64_t pc = 0; pc < K; pc += kc_step) {
+      const int64_t kc = std::min(kc_step, K - pc);
       float* dst = out.data_.get() + pc * padded;
       if (is_a) PackABlock(ks, trans, X, ld, 0, pc, extent, kc, dst);
       else PackBBlock(ks, trans, X, ld, pc, 0, kc, extent, dst);

@@ -76,6 +76,12 @@ void SgemmKernelAvx2(const float* a, const float* b, int64_t k, float* c, int64_
     c50 = _mm256_fmadd_ps(av, b0, c50);                             \
     c51 = _mm256_fmadd_ps(av, b1, c51);                             \
   }
+  // The tile of C is read or written only after the whole depth loop; fetching it now hides
+  // the miss (C rows are often far apart and out of L2).
+  for (int64_t i = 0; i < m; ++i) {
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 15), _MM_HINT_T0);
+  }
   int64_t p = 0;
   for (; p + 4 <= k; p += 4) {
     // The next B rows are 256 bytes ahead per step; the hardware prefetcher keeps up with one
