@@ -82,12 +82,28 @@ void SgemmKernelAvx2(const float* a, const float* b, int64_t k, float* c, int64_
     _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
     _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 15), _MM_HINT_T0);
   }
-  // One step per iteration: unrolling lets GCC hoist later B loads, which then spills
-  // accumulators through the stack; the loop overhead is 3 instructions per 12 FMAs.
-  for (int64_t p = 0; p < k; ++p) {
-    ONYX_AVX2_STEP(0)
-    a += 6;
-    b += 16;
+  if (n <= 8) {
+    // A last panel of at most 8 columns (e.g. N = 49): the right half of the tile would be all
+    // padding, so skip its FMAs.
+    for (int64_t p = 0; p < k; ++p) {
+      const __m256 b0 = _mm256_loadu_ps(b);
+      c00 = _mm256_fmadd_ps(_mm256_broadcast_ss(a + 0), b0, c00);
+      c10 = _mm256_fmadd_ps(_mm256_broadcast_ss(a + 1), b0, c10);
+      c20 = _mm256_fmadd_ps(_mm256_broadcast_ss(a + 2), b0, c20);
+      c30 = _mm256_fmadd_ps(_mm256_broadcast_ss(a + 3), b0, c30);
+      c40 = _mm256_fmadd_ps(_mm256_broadcast_ss(a + 4), b0, c40);
+      c50 = _mm256_fmadd_ps(_mm256_broadcast_ss(a + 5), b0, c50);
+      a += 6;
+      b += 16;
+    }
+  } else {
+    // One step per iteration: unrolling lets GCC hoist later B loads, which then spills
+    // accumulators through the stack; the loop overhead is 3 instructions per 12 FMAs.
+    for (int64_t p = 0; p < k; ++p) {
+      ONYX_AVX2_STEP(0)
+      a += 6;
+      b += 16;
+    }
   }
 #undef ONYX_AVX2_STEP
 
