@@ -45,6 +45,9 @@ CpuFeatures Detect() {
     f.avx512vl = f.avx512f && (b & bit_AVX512VL) != 0;
   }
 #endif
+#ifdef ONYX_MLAS_EMULATE_AVX512
+  f.avx512f = true;  // tests/emulated only: the AVX-512 kernels run on emulated intrinsics
+#endif
   return f;
 }
 

@@ -3,9 +3,14 @@
 #include "mlas/sgemm_kernels.h"
 
 #if ONYX_MLAS_X86_KERNELS
+#ifdef ONYX_MLAS_EMULATE_AVX512
+// tests/emulated: the same kernels on plain C++ vectors, to check their logic without the CPU.
+#include "avx512_emulation.h"
+#else
 // GCC 12 warns inside its own _mm512_reduce_add_ps (an intentionally undefined register).
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
+#endif
 
 namespace onyx::mlas {
 
