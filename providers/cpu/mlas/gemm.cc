@@ -372,8 +372,14 @@ struct PackedAccess {
     for (int64_t pc = 0; pc < K; pc += kc_step) {
       const int64_t kc = std::min(kc_step, K - pc);
       float* dst = out.data_.get() + pc * padded;
-      if (is_a) PackABlock(ks, trans, X, ld, 0, pc, extent, kc, dst);
-      else PackBBlock(ks, trans, X, ld, pc, 0, kc, extent, dst);
+      if (is_a) {
+        PackABlock(ks, trans, X, ld, 0, pc, extent, kc, dst);
+        continue;
+      }
+      // In strips, as per call: row by row across all of a wide N would scatter each row over
+      // hundreds of panels (pages) at once.
+      for (int64_t jc = 0; jc < extent; jc += ks.nc_pack)
+        PackBBlock(ks, trans, X, ld, pc, jc, kc, std::min(ks.nc_pack, extent - jc), dst + jc * kc);
     }
   }
 
