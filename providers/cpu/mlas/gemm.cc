@@ -100,24 +100,10 @@ void PackAPanel(bool trans, const float* A, int64_t lda, int64_t rows, int64_t k
     for (int64_t p = 0; p < kc; ++p) out[p * MR + i] = 0.f;
 }
 
-// Same for op(B): cols [0, cols) x depth [0, kc) into one NR-wide panel, op(B)(p, j) =
-// trans ? B[j * ldb + p] : B[p * ldb + j].
+// One NR-wide panel of a transposed B (stored N x K): cols [0, cols) x depth [0, kc) with
+// op(B)(p, j) = B[j * ldb + p], zero-padded to NR columns. Each stored row is read contiguously.
 template <int NR>
-void PackBPanel(bool trans, const float* B, int64_t ldb, int64_t cols, int64_t kc, float* out) {
-  if (!trans) {
-    for (int64_t p = 0; p < kc; ++p) {
-      const float* src = B + p * ldb;
-      float* dst = out + p * NR;
-      if (cols == NR) {
-        std::memcpy(dst, src, NR * sizeof(float));
-      } else {
-        int64_t j = 0;
-        for (; j < cols; ++j) dst[j] = src[j];
-        for (; j < NR; ++j) dst[j] = 0.f;
-      }
-    }
-    return;
-  }
+void PackTransposedBPanel(const float* B, int64_t ldb, int64_t cols, int64_t kc, float* out) {
   int64_t j = 0;
   for (; j < cols; ++j) {
     const float* src = B + j * ldb;
@@ -136,6 +122,8 @@ void PackABlockT(bool trans, const float* A, int64_t lda, int64_t i0, int64_t p0
   }
 }
 
+// A kc x nc block of op(B) starting at op(B)(p0, j0), as consecutive panels (the one at column j
+// at j * kc), zero-padded to whole panels.
 template <int NR>
 void PackBBlockT(bool trans, const float* B, int64_t ldb, int64_t p0, int64_t j0, int64_t kc, int64_t nc, float* out) {
   if (!trans) {
@@ -155,10 +143,8 @@ void PackBBlockT(bool trans, const float* B, int64_t ldb, int64_t p0, int64_t j0
     }
     return;
   }
-  for (int64_t j = 0; j < nc; j += NR) {
-    const float* src = trans ? B + (j0 + j) * ldb + p0 : B + p0 * ldb + (j0 + j);
-    PackBPanel<NR>(trans, src, ldb, std::min<int64_t>(NR, nc - j), kc, out + j * kc);
-  }
+  for (int64_t j = 0; j < nc; j += NR)
+    PackTransposedBPanel<NR>(B + (j0 + j) * ldb + p0, ldb, std::min<int64_t>(NR, nc - j), kc, out + j * kc);
 }
 
 void PackABlock(const KernelSet& ks, bool trans, const float* A, int64_t lda, int64_t i0, int64_t p0, int64_t mc,
