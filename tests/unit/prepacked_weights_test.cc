@@ -140,5 +140,30 @@ TEST(ConvPrepack, ConstantFilterMatchesFedFilter) {
   }
 }
 
+// ConvTranspose packs W^T per group the same way.
+TEST(ConvPrepack, ConvTransposeConstantFilterMatchesFedFilter) {
+  struct Case {
+    int64_t c, m, k, group, stride;
+  };
+  const Case cases[] = {{4, 6, 3, 1, 2}, {6, 4, 2, 2, 1}, {3, 5, 1, 1, 1}};
+  uint32_t seed = 70;
+  for (const Case& t : cases) {
+    const Tensor w = RandomFloats({t.c, t.m / t.group, t.k, t.k}, ++seed), x = RandomFloats({2, t.c, 7, 5}, ++seed);
+    auto model = [&](bool constant) {
+      GraphBuilder g;
+      g.Input("x", DataType::Float, {int64_t(2), t.c, int64_t(7), int64_t(5)}).Output("y", DataType::Float);
+      if (constant) g.Initializer("w", w);
+      else g.Input("w", DataType::Float, {t.c, t.m / t.group, t.k, t.k});
+      g.Node("ConvTranspose", {"x", "w"}, {"y"},
+             {IntAttribute("group", t.group), IntsAttribute("strides", {t.stride, t.stride})});
+      return BuildModel(g, 13);
+    };
+    const std::string packed_model = model(true), fed_model = model(false);
+    Session packed(packed_model.data(), packed_model.size()), fed(fed_model.data(), fed_model.size());
+    ExpectFloatsNear(ToVector<float>(packed.Run({{"x", x}})[0]), ToVector<float>(fed.Run({{"x", x}, {"w", w}})[0]),
+                     1e-5f, "conv transpose c=" + std::to_string(t.c) + " group=" + std::to_string(t.group));
+  }
+}
+
 }  // namespace
 }  // namespace onyx::testing
