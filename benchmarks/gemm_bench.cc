@@ -2,7 +2,7 @@
 // the packed kernels (packing both operands per call), a pre-packed B (MatMul/Gemm weights) and a
 // pre-packed A (Conv filters).
 //
-//   ninja -C build gemm_bench && build/bin/gemm_bench [--threads N] [--seconds S] [--isa scalar|avx2|avx512]
+//   ninja -C build gemm_bench && build/bin/gemm_bench [--threads N] [--seconds S] [--isa scalar|avx2|avx512] [--wall]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -60,6 +60,9 @@ double MedianSeconds(const std::function<void()>& fn, double seconds) {
 int main(int argc, char** argv) {
   int threads = 1;
   double seconds = 0.3;
+  bool wall = false;
+  for (int i = 1; i < argc; ++i)
+    if (!std::strcmp(argv[i], "--wall")) wall = true;  // compare thread counts on the same clock
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--threads")) threads = std::atoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--seconds")) seconds = std::atof(argv[i + 1]);
@@ -70,7 +73,7 @@ int main(int argc, char** argv) {
                                             : onyx::mlas::Isa::Avx512);
     }
   }
-  g_cpu_time = threads <= 1;
+  g_cpu_time = threads <= 1 && !wall;
   std::unique_ptr<onyx::ThreadPool> pool;
   if (threads > 1) pool = std::make_unique<onyx::ThreadPool>(threads);
   std::printf("isa %s, threads %d; GFLOP/s, median of %s time\n", onyx::mlas::IsaName(onyx::mlas::ActiveIsa()),
