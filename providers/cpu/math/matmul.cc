@@ -61,9 +61,25 @@ void Gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const 
   }
 }
 
+// A float weight (constant right-hand side) packed once when the kernel is created, so that every
+// Run() skips packing B. Constant folding also creates kernels, with every input constant, to run
+// them once: packing would not pay there. Immutable after creation: concurrent runs share it.
+mlas::PackedB PackConstantB(const KernelInfo& info, bool trans_b) {
+  const Tensor* b = info.ConstantInput(1);
+  if (!b || info.ConstantInput(0) || !b->on_cpu() || b->dtype() != DataType::Float || b->rank() != 2 || b->size() == 0) return {};
+  const int64_t rows = b->shape()[0], cols = b->shape()[1];
+  return trans_b ? mlas::PackB(true, cols, rows, b->data<float>(), cols) : mlas::PackB(false, rows, cols, b->data<float>(), cols);
+}
+
+// Whether the pre-packed B serves this product: a single row is better served by the
+// matrix-vector path, which streams the original B once.
+bool UsePacked(const mlas::PackedB& packed, int64_t rows, int64_t N, int64_t K) {
+  return !packed.empty() && rows > 1 && packed.K() == K && packed.N() == N;
+}
+
 class MatMulKernel final : public OpKernel {
  public:
-  explicit MatMulKernel(const KernelInfo&) {}
+  explicit MatMulKernel(const KernelInfo& info) : packed_b_(PackConstantB(info, false)) {}
   void Compute(KernelContext& ctx) const override {
     CheckSameType(ctx, 0, 1);
     const Tensor& A = ctx.Input(0);
@@ -85,6 +101,12 @@ class MatMulKernel final : public OpKernel {
       ThreadPool* pool = ctx.thread_pool();
       // B shared by every batch and A not broadcast: one GEMM with the batches stacked as rows.
       if (ShapeSize(batch_b) == 1 && ShapeSize(batch_a) == nbatch) {
+        if constexpr (std::is_same_v<T, float>) {
+          if (UsePacked(packed_b_, nbatch * M, N, K)) {
+            mlas::SgemmPacked(false, nbatch * M, N, K, 1.f, pa, K, packed_b_, 0.f, py, N, pool);
+            return;
+          }
+        }
         Gemm<T>(false, false, nbatch * M, N, K, 1.f, pa, pb, 0.f, py, pool);
         return;
       }
@@ -118,6 +140,9 @@ class MatMulKernel final : public OpKernel {
       }
     });
   }
+
+ private:
+  mlas::PackedB packed_b_;
 };
 
 // Gemm: Y = alpha * op(A) * op(B) + beta * C, C broadcasting to (M, N), optional since opset 11.
@@ -127,7 +152,8 @@ class GemmKernel final : public OpKernel {
       : trans_a_(info.GetInt("transA", 0) != 0),
         trans_b_(info.GetInt("transB", 0) != 0),
         alpha_(info.GetFloat("alpha", 1.f)),
-        beta_(info.GetFloat("beta", 1.f)) {}
+        beta_(info.GetFloat("beta", 1.f)),
+        packed_b_(PackConstantB(info, trans_b_)) {}
 
   void Compute(KernelContext& ctx) const override {
     CheckSameType(ctx, 0, 1);
@@ -164,6 +190,13 @@ class GemmKernel final : public OpKernel {
             py[i] = Elem<T>::Store(static_cast<ComputeT<T>>(static_cast<ComputeT<T>>(beta_) * Elem<T>::Load(py[i])));
         return;
       }
+      if constexpr (std::is_same_v<T, float>) {
+        if (UsePacked(packed_b_, M, N, K)) {
+          mlas::SgemmPacked(trans_a_, M, N, K, alpha_, A.data<float>(), trans_a_ ? M : K, packed_b_,
+                            use_c ? beta_ : 0.f, py, N, ctx.thread_pool());
+          return;
+        }
+      }
       Gemm<T>(trans_a_, trans_b_, M, N, K, alpha_, A.data<T>(), B.data<T>(), use_c ? beta_ : 0.f, py, ctx.thread_pool());
     });
   }
@@ -171,6 +204,7 @@ class GemmKernel final : public OpKernel {
  private:
   bool trans_a_, trans_b_;
   float alpha_, beta_;
+  mlas::PackedB packed_b_;
 };
 
 }  // namespace

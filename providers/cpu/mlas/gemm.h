@@ -1,5 +1,8 @@
 #pragma once
 #include <cstdint>
+#include <memory>
+
+#include "mlas/cpu_features.h"
 
 namespace onyx {
 class ThreadPool;
@@ -7,13 +10,71 @@ namespace mlas {
 
 // C = alpha * op(A) * op(B) + beta * C on row-major float matrices; op(A) is M x K, op(B) is
 // K x N. lda/ldb/ldc are row strides of the stored matrices. When beta == 0, C is not read.
-// Splits the work over the pool when it is large enough.
+// Splits the work over the pool when it is large enough. Runs the packed kernels of ActiveIsa().
 void Sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
            const float* B, int64_t ldb, float beta, float* C, int64_t ldc, ThreadPool* pool);
 
-// Same for double.
+// Same for double (Eigen).
 void Dgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double alpha, const double* A, int64_t lda,
            const double* B, int64_t ldb, double beta, double* C, int64_t ldc, ThreadPool* pool);
+
+// The former Eigen path for float, compiled for the baseline ISA; kept as the yardstick of the
+// benchmarks and tests, not used by kernels.
+void SgemmEigen(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
+                const float* B, int64_t ldb, float beta, float* C, int64_t ldc, ThreadPool* pool);
+
+struct PackedAccess;  // gemm.cc's view of the packed storage
+
+// A constant operand packed once into the panel layout of one ISA's micro-kernel, for repeated
+// products (a weight). Immutable after packing, so any number of threads may use it at once.
+// The layout is private to gemm.cc.
+class PackedPanels {
+ public:
+  bool empty() const { return data_ == nullptr; }
+  int64_t K() const { return k_; }
+  Isa isa() const { return isa_; }
+  // Bytes held (for memory accounting and tests).
+  int64_t bytes() const { return size_ * static_cast<int64_t>(sizeof(float)); }
+
+ protected:
+  friend struct PackedAccess;
+  struct Free {
+    void operator()(float* p) const;
+  };
+  std::unique_ptr<float[], Free> data_;
+  int64_t k_ = 0, extent_ = 0, size_ = 0;  // extent: M of a PackedA, N of a PackedB
+  Isa isa_ = Isa::Scalar;
+};
+
+// op(B), K x N, packed: the right-hand side of MatMul/Gemm weights.
+class PackedB : public PackedPanels {
+ public:
+  int64_t N() const { return extent_; }
+};
+
+// op(A), M x K, packed: the left-hand side, e.g. Conv filters (output channels x patch).
+class PackedA : public PackedPanels {
+ public:
+  int64_t M() const { return extent_; }
+};
+
+// Packs op(B), stored K x N (or N x K when trans_b) with row stride ldb, for ActiveIsa().
+// Returns an empty PackedB when K or N is 0.
+PackedB PackB(bool trans_b, int64_t K, int64_t N, const float* B, int64_t ldb);
+
+// Packs op(A), stored M x K (or K x M when trans_a) with row stride lda, for ActiveIsa().
+PackedA PackA(bool trans_a, int64_t M, int64_t K, const float* A, int64_t lda);
+
+// Sgemm with a packed right-hand side; B.K() and B.N() must equal K and N (throws otherwise).
+// Uses the kernels of the ISA B was packed for. A single row (M == 1) runs whole tiles for one
+// useful row: callers that still hold the original B should call Sgemm, whose matrix-vector path
+// reads it once. Likewise N == 1 with a packed A.
+void SgemmPacked(bool trans_a, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
+                 const PackedB& B, float beta, float* C, int64_t ldc, ThreadPool* pool);
+
+// Sgemm with a packed left-hand side; A.M() and A.K() must equal M and K (throws otherwise).
+void SgemmPacked(const PackedA& A, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* B,
+                 int64_t ldb, float beta, float* C, int64_t ldc, ThreadPool* pool);
 
 }  // namespace mlas
 }  // namespace onyx

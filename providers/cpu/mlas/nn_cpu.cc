@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "mlas/cpu_features.h"
+
 namespace onyx::mlas {
 
 namespace {
@@ -22,7 +24,8 @@ std::atomic<bool> g_force_baseline{false};
 
 bool NnUseAvx2() {
   static const bool has = DetectAvx2();
-  return has && !g_force_baseline.load(std::memory_order_relaxed);
+  // ONYX_CPU_ISA / SetIsaLimit lower these kernels too, like the GEMM's.
+  return has && !g_force_baseline.load(std::memory_order_relaxed) && ActiveIsa() >= Isa::Avx2;
 }
 
 void NnForceBaselineIsa(bool force) { g_force_baseline.store(force); }

@@ -4,6 +4,7 @@
 // float16 computes in float.
 #include <algorithm>
 #include <memory>
+#include <vector>
 
 #include "core/thread_pool.h"
 #include "cpu_kernels.h"
@@ -45,8 +46,13 @@ mlas::WindowShape ToWindowShape(const WindowGeometry& g) {
   return s;
 }
 
+// The filter of each group packed once as the left-hand GEMM operand (Mg x Kg), when it is a
+// constant float tensor; empty otherwise.
+using PackedFilters = std::vector<mlas::PackedA>;
+
 template <typename T>
-void ConvCompute(const ConvProblem& p, const T* X, const T* W, const T* B, T* Y, ThreadPool* pool) {
+void ConvCompute(const ConvProblem& p, const T* X, const T* W, const T* B, T* Y, ThreadPool* pool,
+                 const PackedFilters* packed = nullptr) {
   const WindowGeometry& g = p.geo;
   const int64_t C = p.in_channels, M = p.out_channels, G = p.group;
   const int64_t Cg = C / G, Mg = M / G;
@@ -74,6 +80,17 @@ void ConvCompute(const ConvProblem& p, const T* X, const T* W, const T* B, T* Y,
     return;
   }
 
+  // Y_g (Mg x cols, row stride out_size) = W_g * patches (Kg x cols).
+  auto gemm = [&](int64_t grp, int64_t cols, const T* patches, int64_t ld_patches, T* y) {
+    if constexpr (std::is_same_v<T, float>) {
+      // One column is a matrix-vector product, better served reading the original filter.
+      if (packed && cols > 1) {
+        mlas::SgemmPacked((*packed)[grp], false, Mg, cols, Kg, 1.0f, patches, ld_patches, 0.0f, y, out_size, pool);
+        return;
+      }
+    }
+    Gemm(Mg, cols, Kg, W + grp * Mg * Kg, Kg, patches, ld_patches, y, out_size, pool);
+  };
   const mlas::WindowShape shape = ToWindowShape(g);
   int64_t chunk = out_size;
   std::unique_ptr<T[]> col;
@@ -85,16 +102,15 @@ void ConvCompute(const ConvProblem& p, const T* X, const T* W, const T* B, T* Y,
   for (int64_t n = 0; n < p.batch; ++n) {
     for (int64_t grp = 0; grp < G; ++grp) {
       const T* xg = X + (n * C + grp * Cg) * in_size;
-      const T* wg = W + grp * Mg * Kg;
       T* yg = Y + (n * M + grp * Mg) * out_size;
       if (pointwise) {
-        Gemm(Mg, out_size, Cg, wg, Kg, xg, in_size, yg, out_size, pool);
+        gemm(grp, out_size, xg, in_size, yg);
         continue;
       }
       for (int64_t o0 = 0; o0 < out_size; o0 += chunk) {
         const int64_t o1 = std::min(out_size, o0 + chunk), cols = o1 - o0;
         mlas::Im2col(xg, Cg, shape, o0, o1, col.get(), pool);
-        Gemm(Mg, cols, Kg, wg, Kg, col.get(), cols, yg + o0, out_size, pool);
+        gemm(grp, cols, col.get(), cols, yg + o0);
       }
     }
   }
@@ -105,6 +121,7 @@ class Conv final : public OpKernel {
  public:
   explicit Conv(const KernelInfo& info) : attrs_(info), group_(info.GetInt("group", 1)) {
     if (group_ <= 0) throw info.MakeError(ErrorCode::InvalidGraph, "group should be positive, got " + std::to_string(group_));
+    PackFilters(info);
   }
 
   void Compute(KernelContext& ctx) const override {
@@ -125,7 +142,8 @@ class Conv final : public OpKernel {
     ThreadPool* pool = ctx.thread_pool();
     switch (X.dtype()) {
       case DataType::Float:
-        ConvCompute<float>(p, X.data<float>(), W.data<float>(), B ? B->data<float>() : nullptr, Y.data<float>(), pool);
+        ConvCompute<float>(p, X.data<float>(), W.data<float>(), B ? B->data<float>() : nullptr, Y.data<float>(), pool,
+                           PackedFor(W, p) ? &packed_ : nullptr);
         break;
       case DataType::Double:
         ConvCompute<double>(p, X.data<double>(), W.data<double>(), B ? B->data<double>() : nullptr, Y.data<double>(), pool);
@@ -144,8 +162,29 @@ class Conv final : public OpKernel {
   }
 
  private:
+  // A constant float filter is packed per group at creation (immutable afterwards, so shared by
+  // concurrent runs). Not when every input is constant (constant folding runs the kernel once),
+  // nor for one output channel per group (depthwise: direct loop or matrix-vector products).
+  void PackFilters(const KernelInfo& info) {
+    const Tensor* w = info.ConstantInput(1);
+    if (!w || info.ConstantInput(0) || !w->on_cpu() || w->dtype() != DataType::Float || w->rank() < 3 ||
+        w->size() == 0 || w->shape()[0] % group_ != 0)
+      return;
+    const int64_t M = w->shape()[0], Mg = M / group_, Kg = w->size() / M;
+    if (Mg <= 1) return;
+    packed_.reserve(static_cast<size_t>(group_));
+    for (int64_t g = 0; g < group_; ++g) packed_.push_back(mlas::PackA(false, Mg, Kg, w->data<float>() + g * Mg * Kg, Kg));
+  }
+
+  // Whether the packed filters are those of W for this problem.
+  bool PackedFor(const Tensor& W, const ConvProblem& p) const {
+    if (packed_.size() != static_cast<size_t>(p.group) || W.shape()[0] == 0) return false;
+    return packed_[0].M() == p.out_channels / p.group && packed_[0].K() == W.size() / W.shape()[0];
+  }
+
   WindowAttributes attrs_;
   int64_t group_;
+  PackedFilters packed_;
 };
 
 }  // namespace

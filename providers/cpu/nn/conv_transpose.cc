@@ -2,6 +2,7 @@
 // per group as col = W^T x X, then col2im adds every column into the output image.
 #include <algorithm>
 #include <memory>
+#include <vector>
 
 #include "core/thread_pool.h"
 #include "cpu_kernels.h"
@@ -31,8 +32,13 @@ struct TransposeProblem {
   std::vector<int64_t> y_spatial, x_spatial, kernel, strides, dilations, pad_begin;
 };
 
+// W^T of each group packed once as the left-hand GEMM operand (Mg * ksize x Cg), when W is a
+// constant float tensor; empty otherwise.
+using PackedFilters = std::vector<mlas::PackedA>;
+
 template <typename T>
-void ConvTransposeCompute(const TransposeProblem& p, const T* X, const T* W, const T* B, T* Y, ThreadPool* pool) {
+void ConvTransposeCompute(const TransposeProblem& p, const T* X, const T* W, const T* B, T* Y, ThreadPool* pool,
+                          const PackedFilters* packed = nullptr) {
   const int64_t C = p.in_channels, M = p.out_channels, G = p.group, Cg = C / G, Mg = M / G;
   const int64_t x_size = ShapeSize(p.x_spatial), y_size = ShapeSize(p.y_spatial), ksize = ShapeSize(p.kernel);
   const int64_t rows = Mg * ksize;
@@ -57,7 +63,15 @@ void ConvTransposeCompute(const TransposeProblem& p, const T* X, const T* W, con
         T* yg = Y + (n * M + grp * Mg) * y_size;
         for (int64_t i0 = 0; i0 < x_size; i0 += chunk) {
           const int64_t i1 = std::min(x_size, i0 + chunk), cols = i1 - i0;
-          GemmTransA(rows, cols, Cg, wg, rows, xg + i0, x_size, col.get(), cols, pool);
+          bool done = false;
+          if constexpr (std::is_same_v<T, float>) {
+            // One column is a matrix-vector product, better served reading the original filter.
+            if (packed && cols > 1) {
+              mlas::SgemmPacked((*packed)[grp], false, rows, cols, Cg, 1.0f, xg + i0, x_size, 0.0f, col.get(), cols, pool);
+              done = true;
+            }
+          }
+          if (!done) GemmTransA(rows, cols, Cg, wg, rows, xg + i0, x_size, col.get(), cols, pool);
           mlas::Col2imAdd(col.get(), Mg, s, i0, i1, yg, pool);
         }
       }
@@ -74,6 +88,7 @@ class ConvTranspose final : public OpKernel {
         output_padding_(info.GetInts("output_padding")),
         output_shape_(info.GetInts("output_shape")) {
     if (group_ <= 0) throw info.MakeError(ErrorCode::InvalidGraph, "group should be positive, got " + std::to_string(group_));
+    PackFilters(info);
   }
 
   void Compute(KernelContext& ctx) const override {
@@ -99,7 +114,8 @@ class ConvTranspose final : public OpKernel {
     ThreadPool* pool = ctx.thread_pool();
     switch (X.dtype()) {
       case DataType::Float:
-        ConvTransposeCompute<float>(p, X.data<float>(), W.data<float>(), B ? B->data<float>() : nullptr, Y.data<float>(), pool);
+        ConvTransposeCompute<float>(p, X.data<float>(), W.data<float>(), B ? B->data<float>() : nullptr, Y.data<float>(), pool,
+                                    PackedFor(W, p) ? &packed_ : nullptr);
         break;
       case DataType::Double:
         ConvTransposeCompute<double>(p, X.data<double>(), W.data<double>(), B ? B->data<double>() : nullptr,
@@ -120,9 +136,30 @@ class ConvTranspose final : public OpKernel {
   }
 
  private:
+  // A constant float W is packed per group at creation as the transposed left-hand side
+  // (immutable afterwards, so shared by concurrent runs); not when every input is constant
+  // (constant folding runs the kernel once).
+  void PackFilters(const KernelInfo& info) {
+    const Tensor* w = info.ConstantInput(1);
+    if (!w || info.ConstantInput(0) || !w->on_cpu() || w->dtype() != DataType::Float || w->rank() < 3 ||
+        w->size() == 0 || w->shape()[0] % group_ != 0)
+      return;
+    const int64_t C = w->shape()[0], Cg = C / group_, rows = w->size() / C;
+    packed_.reserve(static_cast<size_t>(group_));
+    for (int64_t g = 0; g < group_; ++g)
+      packed_.push_back(mlas::PackA(true, rows, Cg, w->data<float>() + g * Cg * rows, rows));
+  }
+
+  // Whether the packed filters are those of W for this problem.
+  bool PackedFor(const Tensor& W, const TransposeProblem& p) const {
+    if (packed_.size() != static_cast<size_t>(p.group) || W.shape()[0] == 0) return false;
+    return packed_[0].M() == W.size() / W.shape()[0] && packed_[0].K() == p.in_channels / p.group;
+  }
+
   WindowAttributes attrs_;
   int64_t group_;
   std::vector<int64_t> output_padding_, output_shape_;
+  PackedFilters packed_;
 };
 
 }  // namespace

@@ -1,0 +1,54 @@
+#pragma once
+// The single-precision GEMM micro-kernels, one set per ISA tier, each in its own translation unit
+// compiled with that tier's flags. They see only packed panels, pointers, strides and sizes, and
+// include nothing but intrinsics, so no inline template compiled with AVX flags can be picked by
+// the linker for code that runs on older CPUs.
+#include <cstdint>
+
+namespace onyx::mlas {
+
+// One MR x NR tile: acc[i][j] = sum_k a[k * MR + i] * b[k * NR + j] over the full tile (packed
+// panels are zero-padded), then c[i * ldc + j] = alpha * acc + beta * c for i < m, j < n.
+// c is neither read nor written outside that region, and not read at all when beta == 0.
+using SgemmMicroKernel = void (*)(const float* a, const float* b, int64_t k, float* c, int64_t ldc, int64_t m,
+                                  int64_t n, float alpha, float beta);
+
+// Rows form of a matrix-vector product: y[i * incy] = alpha * dot(x + i * ldx, v, k) + beta * y[i * incy]
+// for i < rows (y not read when beta == 0).
+using SgemvRowsKernel = void (*)(const float* x, int64_t ldx, const float* v, int64_t k, int64_t rows, float* y,
+                                 int64_t incy, float alpha, float beta);
+
+// Columns form: y[j] = alpha * sum_p v[p] * x[p * ldx + j] + beta * y[j] for j < cols, y contiguous
+// (not read when beta == 0). Streams x row by row, so reading a row-major K x N matrix once.
+using SgemvColsKernel = void (*)(const float* x, int64_t ldx, const float* v, int64_t k, int64_t cols, float* y,
+                                 float alpha, float beta);
+
+// Tile shapes; the driver packs panels for these.
+inline constexpr int kScalarMr = 4, kScalarNr = 8;
+inline constexpr int kAvx2Mr = 6, kAvx2Nr = 16;
+inline constexpr int kAvx512Mr = 12, kAvx512Nr = 32;
+
+void SgemmKernelScalar(const float* a, const float* b, int64_t k, float* c, int64_t ldc, int64_t m, int64_t n,
+                       float alpha, float beta);
+void SgemvRowsScalar(const float* x, int64_t ldx, const float* v, int64_t k, int64_t rows, float* y, int64_t incy,
+                     float alpha, float beta);
+void SgemvColsScalar(const float* x, int64_t ldx, const float* v, int64_t k, int64_t cols, float* y, float alpha,
+                     float beta);
+
+#if defined(__x86_64__) || defined(_M_X64)
+#define ONYX_MLAS_X86_KERNELS 1
+void SgemmKernelAvx2(const float* a, const float* b, int64_t k, float* c, int64_t ldc, int64_t m, int64_t n,
+                     float alpha, float beta);
+void SgemvRowsAvx2(const float* x, int64_t ldx, const float* v, int64_t k, int64_t rows, float* y, int64_t incy,
+                   float alpha, float beta);
+void SgemvColsAvx2(const float* x, int64_t ldx, const float* v, int64_t k, int64_t cols, float* y, float alpha,
+                   float beta);
+void SgemmKernelAvx512(const float* a, const float* b, int64_t k, float* c, int64_t ldc, int64_t m, int64_t n,
+                       float alpha, float beta);
+void SgemvRowsAvx512(const float* x, int64_t ldx, const float* v, int64_t k, int64_t rows, float* y, int64_t incy,
+                     float alpha, float beta);
+void SgemvColsAvx512(const float* x, int64_t ldx, const float* v, int64_t k, int64_t cols, float* y, float alpha,
+                     float beta);
+#endif
+
+}  // namespace onyx::mlas
