@@ -4,8 +4,9 @@
 // into one LayerNormalization node, also when x is first cast to a wider type and the result
 // cast back (PyTorch's float16 export computes in double that way). The fused node computes in
 // float (stash_type 1), as LayerNormalization does for float16 inputs.
-// Opset 17+ graphs get ai.onnx LayerNormalization; older ones com.microsoft's, which has the
-// same inputs and attributes and which onnxruntime also runs.
+// The fused node is ai.onnx LayerNormalization at the graph's opset, also below opset 17, where
+// onnxruntime registers the same op in ai.onnx (its own fusion writes it so); a saved model then
+// loads in onnxruntime.
 #include <algorithm>
 #include <cmath>
 
@@ -168,7 +169,7 @@ class LayerNormFusion : public Pass {
       Node fused;
       fused.name = (div.name.empty() ? out : div.name) + "/LayerNormalization";
       fused.op_type = "LayerNormalization";
-      SetFusedOpDomain(g, fused, 17);
+      SetFusedOpOnnxDomain(g, fused);
       fused.inputs = {x, scale};
       if (!bias.empty()) fused.inputs.push_back(bias);
       fused.outputs = {out};

@@ -215,6 +215,11 @@ void SetFusedOpDomain(Graph& g, Node& fused, int64_t onnx_since) {
   }
 }
 
+void SetFusedOpOnnxDomain(Graph& g, Node& fused) {
+  fused.domain.clear();
+  fused.opset = g.opsets.count("") ? g.opsets.at("") : 1;
+}
+
 void ReplaceMatchedNodes(Graph& g, size_t at, Node fused, const std::vector<std::string>& matched) {
   g.nodes[at] = std::move(fused);
   std::vector<Node> kept;

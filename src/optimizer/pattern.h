@@ -83,6 +83,9 @@ class BypassSweep {
 // Gives a fused node ai.onnx's op when the graph imports opset >= onnx_since, else
 // com.microsoft's op of the same name (importing that domain).
 void SetFusedOpDomain(Graph& g, Node& fused, int64_t onnx_since);
+// Gives a fused node ai.onnx's op at the graph's opset, whatever that is: for ops that
+// onnxruntime also runs in ai.onnx below the opset that standardised them (LayerNormalization).
+void SetFusedOpOnnxDomain(Graph& g, Node& fused);
 
 // Puts `fused` in place of node `at` and removes the nodes whose first output is in `matched`.
 void ReplaceMatchedNodes(Graph& g, size_t at, Node fused, const std::vector<std::string>& matched);

@@ -93,7 +93,7 @@ void ExpectFusedAndSame(const std::string& model, bool widen, double tol) {
   for (int64_t i = 0; i < got.size(); ++i) EXPECT_NEAR(ElementAsDouble(got, i), ElementAsDouble(want, i), tol) << i;
 }
 
-TEST(LayerNormFusion, Float32WithScaleAndBiasAtOpset14UsesMicrosoftDomain) {
+TEST(LayerNormFusion, Float32WithScaleAndBiasAtOpset14) {
   ExpectFusedAndSame(DecomposedModel(false, true, 14), false, 1e-5);
 }
 TEST(LayerNormFusion, Float32AtOpset17) { ExpectFusedAndSame(DecomposedModel(false, true, 17), false, 1e-5); }
@@ -118,7 +118,7 @@ TEST(LayerNormFusion, LeavesOtherReadersOfIntermediatesAlone) {
   EXPECT_EQ(Count(s, "LayerNormalization"), 0);
 }
 
-TEST(LayerNormFusion, OptimizedModelWithMicrosoftDomainIsSaved) {
+TEST(LayerNormFusion, OptimizedModelBelowOpset17IsSaved) {
   const std::string model = DecomposedModel(false, true, 14);
   SessionOptions o;
   o.optimized_model_filepath = ::testing::TempDir() + "/ln_fused.onnx";

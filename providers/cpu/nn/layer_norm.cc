@@ -145,10 +145,9 @@ class LayerNormalization final : public OpKernel {
 
 void RegisterLayerNormKernels(KernelRegistry& r) {
   const std::vector<DataType> types = {DataType::Float, DataType::Double, DataType::Float16, DataType::BFloat16};
-  r.Register({kCpuProvider, "", "LayerNormalization", 17, INT64_MAX, types, MakeFactory<LayerNormalization>()});
-  // com.microsoft's LayerNormalization (same inputs and attributes), which the optimizer's
-  // layer-norm fusion emits for graphs older than opset 17.
-  r.Register({kCpuProvider, "com.microsoft", "LayerNormalization", 1, INT64_MAX, types, MakeFactory<LayerNormalization>()});
+  // From opset 1, not 17: onnxruntime runs LayerNormalization in ai.onnx below opset 17 too, and
+  // its optimizer (and onyx's layer-norm fusion) writes it into such models.
+  r.Register({kCpuProvider, "", "LayerNormalization", 1, INT64_MAX, types, MakeFactory<LayerNormalization>()});
 }
 
 }  // namespace onyx

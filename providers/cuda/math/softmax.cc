@@ -1,5 +1,5 @@
 // Softmax and LogSoftmax (before opset 13 over the input coerced to 2-D at `axis`, since 13
-// along `axis`), and LayerNormalization (opset 17) on CUDA, for float and float16.
+// along `axis`), and LayerNormalization on CUDA, for float and float16.
 #include <memory>
 #include <string>
 
@@ -95,7 +95,8 @@ void RegisterCudaSoftmaxKernels(KernelRegistry& r) {
   log_softmax.supports = float_input;
   r.Register(std::move(log_softmax));
 
-  KernelDef ln = CudaDef<LayerNormKernel>("LayerNormalization", 17, INT64_MAX, FloatTypes());
+  // From opset 1 as on the CPU: onnxruntime runs ai.onnx LayerNormalization below opset 17 too.
+  KernelDef ln = CudaDef<LayerNormKernel>("LayerNormalization", 1, INT64_MAX, FloatTypes());
   ln.supports = [](const Node& n, const NodeOperandTypes& t) {
     if (!IsFloatType(InputType(t, 0)) || !HasInput(n, 1) || !IsFloatType(InputType(t, 1))) return false;
     if (HasInput(n, 2) && InputType(t, 2) != InputType(t, 1)) return false;
@@ -106,11 +107,7 @@ void RegisterCudaSoftmaxKernels(KernelRegistry& r) {
       if (HasOutput(n, i) && OutputType(t, i) != DataType::Float && OutputType(t, i) != DataType::Undefined) return false;
     return true;
   };
-  KernelDef ms_ln = ln;  // com.microsoft's, emitted by the optimizer's fusion before opset 17
-  ms_ln.domain = "com.microsoft";
-  ms_ln.since_version = 1;
   r.Register(std::move(ln));
-  r.Register(std::move(ms_ln));
 }
 
 }  // namespace onyx::cuda
