@@ -26,6 +26,17 @@ struct SessionOptions {
   // Fail instead of falling back to the CPU when a requested provider is unavailable or cannot
   // run a node (onnxruntime's "session.disable_cpu_ep_fallback").
   bool disable_cpu_ep_fallback = false;
+  // Records model loading, initialization, every run and every node into a Chrome trace in
+  // onnxruntime's format (open it in https://ui.perfetto.dev or chrome://tracing), written by
+  // Session::EndProfiling or when the session is destroyed.
+  bool enable_profiling = false;
+  // The trace goes to PREFIX_YYYY-MM-DD_HH-MM-SS_mmm.json, named as onnxruntime names it
+  // (whose default prefix is "onnxruntime_profile_").
+  std::string profile_file_prefix = "onyx_profile_";
+  // Events kept at most, so that a service that never ends profiling stays bounded; later
+  // events are dropped, a warning is logged once and the trace ends with a
+  // "profiling_events_dropped" event. onnxruntime drops beyond 1,000,000 too (and only warns).
+  size_t profiling_max_events = 1000000;
 };
 
 struct RunOptions {
@@ -90,6 +101,13 @@ class Session {
   const ModelMetadata& metadata() const;
   std::vector<std::string> providers() const;
   const std::vector<NodePlacement>& placement() const;
+
+  // Writes the profile and stops profiling; returns the file's path, or "" when profiling is
+  // off or already ended. Runs still in flight when it is called are not recorded.
+  std::string EndProfiling();
+  // When profiling started (before model loading), in nanoseconds since the Unix epoch; 0 when
+  // profiling is off. Trace timestamps are microseconds from this moment.
+  int64_t ProfilingStartTimeNs() const;
 
   // Runs the model. output_names empty means all outputs, in model order. Safe to call
   // concurrently from several threads.

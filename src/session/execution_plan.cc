@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "core/profiler.h"
 #include "core/thread_pool.h"
 #include "session/partitioner.h"
 
@@ -55,8 +56,8 @@ class DeviceCopyKernel final : public OpKernel {
 class FrameKernelContext : public KernelContext {
  public:
   FrameKernelContext(Frame& frame, const ExecutionPlan::Step& step, ThreadPool* pool, const std::atomic<bool>* terminate,
-                     bool keep_device_outputs = false)
-      : frame_(frame), step_(step), pool_(pool), terminate_(terminate), keep_device_outputs_(keep_device_outputs) {}
+                     bool keep_device_outputs, RunProfile* profile)
+      : frame_(frame), step_(step), pool_(pool), terminate_(terminate), keep_device_outputs_(keep_device_outputs), profile_(profile) {}
   bool keep_device_outputs() const { return keep_device_outputs_; }
   const ExecutionProvider* provider() const override { return step_.provider->is_cpu() ? nullptr : step_.provider; }
   const Node& node() const override { return *step_.node; }
@@ -75,6 +76,7 @@ class FrameKernelContext : public KernelContext {
   bool terminated() const override { return terminate_ && *terminate_; }
   const Frame& frame() const { return frame_; }
   const std::atomic<bool>* terminate_flag() const { return terminate_; }
+  RunProfile* profile() const { return profile_; }
 
  protected:
   Tensor& OutputTensorSlot(size_t i) override {
@@ -94,6 +96,7 @@ class FrameKernelContext : public KernelContext {
   ThreadPool* pool_;
   const std::atomic<bool>* terminate_;
   bool keep_device_outputs_;
+  RunProfile* profile_;
   Value scratch_;
 };
 
@@ -118,7 +121,7 @@ class PlanSubgraph : public Subgraph {
   const Graph& graph() const override { return plan_.graph(); }
   std::vector<Value> Run(KernelContext& ctx, const std::vector<Value>& inputs) const override {
     auto& fctx = static_cast<FrameKernelContext&>(ctx);
-    return plan_.Execute(inputs, ctx.thread_pool(), &fctx.frame(), outputs_, fctx.terminate_flag());
+    return plan_.Execute(inputs, ctx.thread_pool(), &fctx.frame(), outputs_, fctx.terminate_flag(), false, fctx.profile());
   }
 
  private:
@@ -245,6 +248,9 @@ ExecutionPlan::ExecutionPlan(std::shared_ptr<const Graph> graph, std::vector<con
   }
   for (int s : input_slots_) input_read_on_host_.push_back(host_read.count(s) > 0);
   if (!devices_.empty()) device_mutex_ = std::make_unique<std::mutex>();
+  constant_slots_.assign(slot_names_.size(), false);
+  for (size_t s = 0; s < constants_.size(); ++s)
+    constant_slots_[s] = !constants_[s].is_none() && std::find(input_slots_.begin(), input_slots_.end(), static_cast<int>(s)) == input_slots_.end();
   std::set<int> keep(output_slots_.begin(), output_slots_.end());
   for (size_t s = 0; s < last_use.size(); ++s) {
     if (last_use[s] >= 0 && !keep.count(static_cast<int>(s)) && constants_[s].is_none())
@@ -265,7 +271,7 @@ int ExecutionPlan::SlotOf(const std::string& name) const {
 
 std::vector<Value> ExecutionPlan::Execute(const std::vector<Value>& inputs, ThreadPool* pool, const Frame* parent,
                                           const std::vector<int>& wanted, const std::atomic<bool>* terminate,
-                                          bool keep_device_outputs) const {
+                                          bool keep_device_outputs, RunProfile* profile) const {
   std::unique_lock<std::mutex> device_lock;
   if (device_mutex_) device_lock = std::unique_lock<std::mutex>(*device_mutex_);
   Frame frame{this, parent, std::vector<Value>(slot_names_.size())};
@@ -294,31 +300,105 @@ std::vector<Value> ExecutionPlan::Execute(const std::vector<Value>& inputs, Thre
   }
   for (const auto& step : steps_) {
     if (terminate && *terminate) throw Error(ErrorCode::Fail, "the run was terminated by RunOptions.terminate");
-    FrameKernelContext ctx(frame, step, pool, terminate, keep_device_outputs);
-    try {
-      step.kernel->Compute(ctx);
-    } catch (const Error& e) {
-      const std::string what = e.what();
-      const std::string desc = step.node->Describe();
-      if (what.rfind(desc, 0) == 0 || what.find("running ") != std::string::npos) throw;
-      throw Error(e.code(), "while running " + desc + ": " + what);
-    } catch (const std::bad_alloc&) {
-      throw Error(ErrorCode::Fail, "out of memory while running " + step.node->Describe());
-    } catch (const std::exception& e) {
-      throw Error(ErrorCode::RuntimeException, "while running " + step.node->Describe() + ": " + e.what());
-    }
-    for (size_t i = 0; i < step.outputs.size(); ++i) {
-      int s = step.outputs[i];
-      if (s >= 0 && frame.values[s].is_none() && step.node->op_type != "Optional" && step.node->op_type != "If" && step.node->op_type != "Loop")
-        throw Error(ErrorCode::RuntimeException, step.node->Describe() + " did not produce output '" + slot_names_[s] + "'");
-    }
+    if (profile) [[unlikely]] RunStepProfiled(frame, step, pool, terminate, keep_device_outputs, *profile);
+    else RunStep(frame, step, pool, terminate, keep_device_outputs, nullptr);
     for (int s : step.release) frame.values[s] = Value();
   }
-  for (const auto* d : devices_) d->Synchronize();
+  if (profile && !devices_.empty()) [[unlikely]] {
+    // Device nodes were recorded when they were launched; the wait for their completion is
+    // its own event, so that the trace accounts for the whole run.
+    const auto begin = ProfileClock::now();
+    for (const auto* d : devices_) d->Synchronize();
+    ProfileEvent e;
+    e.name = "device_synchronize";
+    e.ts_us = profile->profiler().Micros(begin);
+    e.dur_us = profile->profiler().Micros(ProfileClock::now()) - e.ts_us;
+    e.tid = profile->tid();
+    profile->Add(std::move(e));
+  } else {
+    for (const auto* d : devices_) d->Synchronize();
+  }
   std::vector<Value> out;
   out.reserve(wanted.size());
   for (int s : wanted) out.push_back(frame.values[s]);
   return out;
+}
+
+void ExecutionPlan::RunStep(Frame& frame, const Step& step, ThreadPool* pool, const std::atomic<bool>* terminate,
+                            bool keep_device_outputs, RunProfile* profile) const {
+  FrameKernelContext ctx(frame, step, pool, terminate, keep_device_outputs, profile);
+  try {
+    step.kernel->Compute(ctx);
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    const std::string desc = step.node->Describe();
+    if (what.rfind(desc, 0) == 0 || what.find("running ") != std::string::npos) throw;
+    throw Error(e.code(), "while running " + desc + ": " + what);
+  } catch (const std::bad_alloc&) {
+    throw Error(ErrorCode::Fail, "out of memory while running " + step.node->Describe());
+  } catch (const std::exception& e) {
+    throw Error(ErrorCode::RuntimeException, "while running " + step.node->Describe() + ": " + e.what());
+  }
+  for (size_t i = 0; i < step.outputs.size(); ++i) {
+    int s = step.outputs[i];
+    if (s >= 0 && frame.values[s].is_none() && step.node->op_type != "Optional" && step.node->op_type != "If" && step.node->op_type != "Loop")
+      throw Error(ErrorCode::RuntimeException, step.node->Describe() + " did not produce output '" + slot_names_[s] + "'");
+  }
+}
+
+namespace {
+// Appends ,"key":[{"float":[2,3]},...] for the tensor values among slots, as onnxruntime
+// writes input_type_shape and output_type_shape, and sums their bytes.
+void AppendTypeShapes(std::string& args, const char* key, const std::vector<int>& slots, const std::vector<Value>& values,
+                      const std::vector<bool>& constant, size_t& bytes, size_t& constant_bytes) {
+  args += ",\"";
+  args += key;
+  args += "\":[";
+  bool first = true;
+  for (int s : slots) {
+    if (s < 0 || !values[s].is_tensor()) continue;
+    const Tensor& t = values[s].tensor();
+    (constant[s] ? constant_bytes : bytes) += t.nbytes();
+    args += first ? "{\"" : ",{\"";
+    first = false;
+    args += ProfileTypeName(t.dtype());
+    args += "\":[";
+    for (size_t d = 0; d < t.rank(); ++d) {
+      if (d) args += ',';
+      args += std::to_string(t.dim(d));
+    }
+    args += "]}";
+  }
+  args += "]";
+}
+}  // namespace
+
+void ExecutionPlan::RunStepProfiled(Frame& frame, const Step& step, ThreadPool* pool, const std::atomic<bool>* terminate,
+                                    bool keep_device_outputs, RunProfile& profile) const {
+  const auto begin = ProfileClock::now();
+  RunStep(frame, step, pool, terminate, keep_device_outputs, &profile);
+  const auto end = ProfileClock::now();
+  const Node& node = *step.node;
+  const size_t node_index = static_cast<size_t>(&node - graph_->nodes.data());
+  ProfileEvent e;
+  e.category = "Node";
+  // onnxruntime names the event after the node; unnamed nodes get their op and index.
+  e.name = (node.name.empty() ? node.op_type + "_" + std::to_string(node_index) : node.name) + "_kernel_time";
+  e.ts_us = profile.profiler().Micros(begin);
+  e.dur_us = profile.profiler().Micros(end) - e.ts_us;
+  e.tid = profile.tid();
+  std::string& a = e.args;
+  a.reserve(256);
+  a += "\"op_name\":\"" + JsonEscape(node.op_type) + "\",\"provider\":\"" + step.provider->name() +
+       "\",\"node_index\":\"" + std::to_string(node_index) + "\"";
+  size_t activation = 0, parameter = 0, output = 0, unused = 0;
+  AppendTypeShapes(a, "input_type_shape", step.inputs, frame.values, constant_slots_, activation, parameter);
+  AppendTypeShapes(a, "output_type_shape", step.outputs, frame.values, constant_slots_, output, unused);
+  a += ",\"activation_size\":\"" + std::to_string(activation) + "\",\"parameter_size\":\"" + std::to_string(parameter) +
+       "\",\"output_size\":\"" + std::to_string(output) + "\"";
+  // A device kernel returns once its work is queued: dur is the launch, not the execution.
+  if (!step.provider->is_cpu()) a += ",\"timing\":\"launch\"";
+  profile.Add(std::move(e));
 }
 
 }  // namespace onyx

@@ -14,6 +14,7 @@
 namespace onyx {
 
 class ThreadPool;
+class RunProfile;
 struct Frame;
 
 // A graph compiled for execution: value slots, kernels created once, and when each slot can be
@@ -37,13 +38,19 @@ class ExecutionPlan {
   // Executes the graph. inputs are the values of the graph inputs in order (None for an
   // omitted input that has an initializer). parent: the enclosing frame for outer-scope reads.
   // keep_device_outputs: graph outputs produced on a device stay there (no copy to the host).
+  // profile: where the run records one event per node (null: profiling off).
   std::vector<Value> Execute(const std::vector<Value>& inputs, ThreadPool* pool, const Frame* parent,
                              const std::vector<int>& wanted_output_slots, const std::atomic<bool>* terminate = nullptr,
-                             bool keep_device_outputs = false) const;
+                             bool keep_device_outputs = false, RunProfile* profile = nullptr) const;
 
  private:
   friend class PlanKernelInfo;
   const ExecutionProvider* FindProvider(const std::string& name) const;
+  struct Step;
+  void RunStep(Frame& frame, const Step& step, ThreadPool* pool, const std::atomic<bool>* terminate, bool keep_device_outputs,
+               RunProfile* profile) const;
+  void RunStepProfiled(Frame& frame, const Step& step, ThreadPool* pool, const std::atomic<bool>* terminate,
+                       bool keep_device_outputs, RunProfile& profile) const;
   struct Step {
     const Node* node;
     const ExecutionProvider* provider;
@@ -61,6 +68,7 @@ class ExecutionPlan {
   std::unordered_map<std::string, int> slots_;
   std::vector<std::string> slot_names_;
   std::vector<Value> constants_;  // per slot: initializer value or None
+  std::vector<bool> constant_slots_;  // per slot: an initializer no feed can override (profiling's parameter_size)
   std::vector<std::pair<int, std::string>> outer_reads_;
   std::vector<int> input_slots_, output_slots_;
   std::vector<bool> input_read_on_host_;  // per graph input: some host kernel reads it directly
