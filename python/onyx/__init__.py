@@ -80,6 +80,7 @@ class SessionOptions:
             "inter_op_num_threads": int(self.inter_op_num_threads),
             "log_severity_level": int(self.log_severity_level),
             "optimized_model_filepath": str(self.optimized_model_filepath or ""),
+            "enable_mem_pattern": bool(self.enable_mem_pattern),
             "enable_profiling": bool(self.enable_profiling),
             "profile_file_prefix": os.fspath(self.profile_file_prefix),
         }

@@ -87,6 +87,7 @@ class FrameKernelContext : public KernelContext {
     }
     Value& v = frame_.values[step_.outputs[i]];
     v = Value(Tensor());
+    if (frame_.arena) v = Value(frame_.plan->ArenaTensor(frame_, step_.outputs[i]));
     return v.tensor();
   }
 
@@ -148,8 +149,8 @@ const Value* Frame::Lookup(const std::string& name) const {
 }
 
 ExecutionPlan::ExecutionPlan(std::shared_ptr<const Graph> graph, std::vector<const ExecutionProvider*> providers,
-                             const std::vector<std::string>& outer_names)
-    : graph_(std::move(graph)), providers_(std::move(providers)) {
+                             const std::vector<std::string>& outer_names, bool serve_from_arena)
+    : graph_(std::move(graph)), providers_(std::move(providers)), serve_from_arena_(serve_from_arena) {
   const Graph& g = *graph_;
   auto slot = [&](const std::string& name) {
     auto [it, fresh] = slots_.emplace(name, static_cast<int>(slot_names_.size()));
@@ -256,6 +257,80 @@ ExecutionPlan::ExecutionPlan(std::shared_ptr<const Graph> graph, std::vector<con
     if (last_use[s] >= 0 && !keep.count(static_cast<int>(s)) && constants_[s].is_none())
       steps_[last_use[s]].release.push_back(static_cast<int>(s));
   }
+  PlanMemory(last_use);
+}
+
+void ExecutionPlan::PlanMemory(const std::vector<int>& last_use) {
+  std::unordered_map<std::string, const ValueInfo*> infos;
+  for (const auto& vi : graph_->value_info) infos[vi.name] = &vi;
+  // Bytes of a value whose type and every dimension inference fixed; 0 when only a run knows.
+  auto info = [&](const std::string& name) { return infos.at(name); };
+  auto static_bytes = [&](const std::string& name) -> size_t {
+    auto it = infos.find(name);
+    if (it == infos.end()) return 0;
+    const ValueInfo& vi = *it->second;
+    if (vi.kind != ValueInfo::Kind::Tensor || !vi.has_shape || DataTypeSize(vi.dtype) == 0) return 0;
+    size_t bytes = DataTypeSize(vi.dtype);
+    for (const Dim& d : vi.shape) {
+      if (!d.is_fixed()) return 0;
+      if (d.value == 0) return 0;  // an empty tensor needs no memory
+      if (bytes > SIZE_MAX / static_cast<size_t>(d.value)) return 0;
+      bytes *= static_cast<size_t>(d.value);
+    }
+    return bytes;
+  };
+  const std::set<int> outputs(output_slots_.begin(), output_slots_.end());
+  const int last_step = static_cast<int>(steps_.size()) - 1;
+  for (size_t i = 0; i < steps_.size(); ++i) {
+    const Step& step = steps_[i];
+    for (int s : step.outputs) {
+      // Graph outputs leave with the caller, so they are not the run's to reuse.
+      if (s < 0 || outputs.count(s) || !constants_[s].is_none()) continue;
+      const size_t bytes = step.provider->is_cpu() ? static_bytes(slot_names_[s]) : 0;
+      if (bytes == 0) {
+        ++memory_plan_.unplanned_values;
+        continue;
+      }
+      PlannedBuffer b;
+      b.slot = s;
+      b.bytes = bytes;
+      b.first_step = static_cast<int>(i);
+      // A value nobody reads is released by no step: it lives until the run ends.
+      b.last_step = last_use[s] >= b.first_step ? last_use[s] : last_step;
+      memory_plan_.buffers.push_back(b);
+    }
+  }
+  AssignOffsets(memory_plan_);
+  if (!serve_from_arena_ || memory_plan_.buffers.empty()) return;
+  const auto& buffers = memory_plan_.buffers;
+  planned_buffer_.assign(slot_names_.size(), -1);
+  for (size_t b = 0; b < buffers.size(); ++b) {
+    const ValueInfo& vi = *info(slot_names_[buffers[b].slot]);
+    PlannedType t{vi.dtype, {}, {}};
+    for (const Dim& d : vi.shape) t.shape.push_back(d.value);
+    for (size_t o = 0; o < buffers.size(); ++o)
+      if (o != b && buffers[o].offset < buffers[b].offset + buffers[b].bytes && buffers[b].offset < buffers[o].offset + buffers[o].bytes)
+        t.shares_bytes_with.push_back(static_cast<int>(o));
+    planned_types_.push_back(std::move(t));
+    planned_buffer_[buffers[b].slot] = static_cast<int>(b);
+  }
+}
+
+Tensor ExecutionPlan::ArenaTensor(Frame& frame, int slot) const {
+  const int b = planned_buffer_[slot];
+  if (b < 0) return Tensor();
+  RunArena& arena = *frame.arena;
+  // The plan assumed every value dies at its last reader; a kernel that returned a view of its
+  // input (Reshape, Identity...) keeps the block alive longer, and then this value goes to the heap.
+  for (int o : planned_types_[b].shares_bytes_with)
+    if (!arena.users[o].expired()) return Tensor();
+  void* data = static_cast<char*>(arena.block.get()) + memory_plan_.buffers[b].offset;
+  // Its own control block, so that users[b] tells when this buffer (not the arena) is free;
+  // it holds the arena, so that an output viewing it keeps the block alive after the run.
+  std::shared_ptr<void> handle(data, [keep = arena.block](void*) {});
+  arena.users[b] = handle;
+  const PlannedType& t = planned_types_[b];
+  return Tensor::Wrap(t.dtype, t.shape, std::move(handle), Device{});
 }
 
 const ExecutionProvider* ExecutionPlan::FindProvider(const std::string& name) const {
@@ -274,7 +349,14 @@ std::vector<Value> ExecutionPlan::Execute(const std::vector<Value>& inputs, Thre
                                           bool keep_device_outputs, RunProfile* profile) const {
   std::unique_lock<std::mutex> device_lock;
   if (device_mutex_) device_lock = std::unique_lock<std::mutex>(*device_mutex_);
-  Frame frame{this, parent, std::vector<Value>(slot_names_.size())};
+  Frame frame{this, parent, std::vector<Value>(slot_names_.size()), nullptr};
+  if (!planned_types_.empty()) {
+    // Uninitialised: KernelContext::Output zeroes what a kernel takes, as a new tensor is zeroed.
+    void* block = ::operator new[](memory_plan_.peak_bytes, std::align_val_t(64));
+    frame.arena = std::make_unique<RunArena>();
+    frame.arena->block = std::shared_ptr<void>(block, [](void* p) { ::operator delete[](p, std::align_val_t(64)); });
+    frame.arena->users.resize(planned_types_.size());
+  }
   for (size_t s = 0; s < constants_.size(); ++s)
     if (!constants_[s].is_none()) frame.values[s] = constants_[s];
   for (size_t i = 0; i < input_slots_.size() && i < inputs.size(); ++i) {

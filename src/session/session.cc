@@ -162,7 +162,7 @@ void Session::Impl::Init(Model m, const SessionOptions& opts) {
                  " (onyx info MODEL --providers ... shows the placement)");
   }
   placement = std::move(placed.nodes);
-  plan = std::make_unique<ExecutionPlan>(model.graph, eps);
+  plan = std::make_unique<ExecutionPlan>(model.graph, eps, std::vector<std::string>{}, opts.enable_mem_pattern);
   if (profiler) profiler->AddSessionEvent("session_initialization", init_begin);
 }
 
@@ -256,6 +256,11 @@ const std::vector<ValueInfo>& Session::outputs() const { return impl_->outputs; 
 const ModelMetadata& Session::metadata() const { return impl_->model.metadata; }
 std::vector<std::string> Session::providers() const { return impl_->providers; }
 const std::vector<NodePlacement>& Session::placement() const { return impl_->placement; }
+
+MemoryPlanSummary Session::memory_plan() const {
+  const MemoryPlan& p = impl_->plan->memory_plan();
+  return {p.peak_bytes, p.total_bytes, p.live_lower_bound, p.buffers.size(), p.unplanned_values};
+}
 
 std::string Session::EndProfiling() { return impl_->profiler ? impl_->profiler->End() : std::string(); }
 
