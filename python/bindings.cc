@@ -245,6 +245,9 @@ class PySession {
     if (options.contains("log_severity_level")) o.log_severity_level = options["log_severity_level"].cast<int>();
     if (options.contains("optimized_model_filepath")) o.optimized_model_filepath = options["optimized_model_filepath"].cast<std::string>();
     if (options.contains("disable_cpu_ep_fallback")) o.disable_cpu_ep_fallback = options["disable_cpu_ep_fallback"].cast<bool>();
+    if (options.contains("enable_mem_pattern")) o.enable_mem_pattern = options["enable_mem_pattern"].cast<bool>();
+    if (options.contains("enable_profiling")) o.enable_profiling = options["enable_profiling"].cast<bool>();
+    if (options.contains("profile_file_prefix")) o.profile_file_prefix = options["profile_file_prefix"].cast<std::string>();
     for (const auto& [name, po] : providers) {
       o.providers.push_back(name);
       if (!po.empty()) o.provider_options[name] = po;
@@ -323,6 +326,11 @@ class PySession {
   py::list Inputs() const { return ValueInfos(session_->inputs()); }
   py::list Outputs() const { return ValueInfos(session_->outputs()); }
   std::vector<std::string> Providers() const { return session_->providers(); }
+  std::string EndProfiling() {
+    py::gil_scoped_release release;
+    return session_->EndProfiling();
+  }
+  int64_t ProfilingStartTimeNs() const { return session_->ProfilingStartTimeNs(); }
   py::dict Metadata() const {
     const ModelMetadata& m = session_->metadata();
     py::dict d;
@@ -378,6 +386,8 @@ PYBIND11_MODULE(_onyx, m) {
       .def("inputs", &PySession::Inputs)
       .def("outputs", &PySession::Outputs)
       .def("providers", &PySession::Providers)
+      .def("end_profiling", &PySession::EndProfiling)
+      .def("profiling_start_time_ns", &PySession::ProfilingStartTimeNs)
       .def("metadata", &PySession::Metadata);
   // RunOptions.terminate: a flag shared with the runs that use it.
   py::class_<std::atomic<bool>, std::shared_ptr<std::atomic<bool>>>(m, "TerminateFlag")

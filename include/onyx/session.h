@@ -26,6 +26,20 @@ struct SessionOptions {
   // Fail instead of falling back to the CPU when a requested provider is unavailable or cannot
   // run a node (onnxruntime's "session.disable_cpu_ep_fallback").
   bool disable_cpu_ep_fallback = false;
+  // Serve intermediate values whose sizes are static from one block per run, at offsets
+  // planned at session creation (onnxruntime's "memory pattern"; see Session::memory_plan).
+  bool enable_mem_pattern = true;
+  // Records model loading, initialization, every run and every node into a Chrome trace in
+  // onnxruntime's format (open it in https://ui.perfetto.dev or chrome://tracing), written by
+  // Session::EndProfiling or when the session is destroyed.
+  bool enable_profiling = false;
+  // The trace goes to PREFIX_YYYY-MM-DD_HH-MM-SS_mmm.json, named as onnxruntime names it
+  // (whose default prefix is "onnxruntime_profile_").
+  std::string profile_file_prefix = "onyx_profile_";
+  // Events kept at most, so that a service that never ends profiling stays bounded; later
+  // events are dropped, a warning is logged once and the trace ends with a
+  // "profiling_events_dropped" event. onnxruntime drops beyond 1,000,000 too (and only warns).
+  size_t profiling_max_events = 1000000;
 };
 
 struct RunOptions {
@@ -77,6 +91,20 @@ struct ModelMetadata {
   std::map<std::string, int64_t> opset_imports;  // domain ("" = ai.onnx) -> version
 };
 
+// The static memory plan of a session's intermediate values (graph inputs, outputs and
+// initializers excluded): each value's lifetime from the execution order and its size from
+// shape inference, packed into one arena by offset so that values alive together never share
+// bytes. With SessionOptions::enable_mem_pattern, each run allocates that arena once and takes
+// those values from it.
+struct MemoryPlanSummary {
+  size_t planned_peak_bytes = 0;   // the arena: highest offset + size over planned values
+  size_t intermediate_bytes = 0;   // the same values without reuse
+  size_t live_peak_bytes = 0;      // most bytes alive at one step, a lower bound for any plan
+  size_t planned_values = 0;
+  // Values sized only at run time: symbolic dims, strings, sequences, device memory.
+  size_t unplanned_values = 0;
+};
+
 class Session {
  public:
   Session(const std::string& model_path, const SessionOptions& options = {});
@@ -90,6 +118,14 @@ class Session {
   const ModelMetadata& metadata() const;
   std::vector<std::string> providers() const;
   const std::vector<NodePlacement>& placement() const;
+  MemoryPlanSummary memory_plan() const;
+
+  // Writes the profile and stops profiling; returns the file's path, or "" when profiling is
+  // off or already ended. Runs still in flight when it is called are not recorded.
+  std::string EndProfiling();
+  // When profiling started (before model loading), in nanoseconds since the Unix epoch; 0 when
+  // profiling is off. Trace timestamps are microseconds from this moment.
+  int64_t ProfilingStartTimeNs() const;
 
   // Runs the model. output_names empty means all outputs, in model order. Safe to call
   // concurrently from several threads.

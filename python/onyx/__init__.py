@@ -58,6 +58,8 @@ class SessionOptions:
         self.optimized_model_filepath = ""
         self.execution_mode = ExecutionMode.ORT_SEQUENTIAL
         self.enable_profiling = False
+        # The trace goes to PREFIX_YYYY-MM-DD_HH-MM-SS_mmm.json, as onnxruntime names it.
+        self.profile_file_prefix = "onyx_profile_"
         self.enable_cpu_mem_arena = True
         self.enable_mem_pattern = True
         self.logid = ""
@@ -78,6 +80,9 @@ class SessionOptions:
             "inter_op_num_threads": int(self.inter_op_num_threads),
             "log_severity_level": int(self.log_severity_level),
             "optimized_model_filepath": str(self.optimized_model_filepath or ""),
+            "enable_mem_pattern": bool(self.enable_mem_pattern),
+            "enable_profiling": bool(self.enable_profiling),
+            "profile_file_prefix": os.fspath(self.profile_file_prefix),
         }
 
 
@@ -322,6 +327,15 @@ class InferenceSession:
     def get_provider_options(self) -> Dict[str, Dict[str, str]]:
         given = dict(self._provider_options)
         return {p: dict(given.get(p, {})) for p in self.get_providers()}
+
+    def end_profiling(self) -> str:
+        """Writes the Chrome-trace profile and stops profiling; returns the file's path, or ''
+        when profiling is off or already ended."""
+        return self._sess.end_profiling()
+
+    def get_profiling_start_time_ns(self) -> int:
+        """When profiling started, in nanoseconds since the Unix epoch (0 when it is off)."""
+        return self._sess.profiling_start_time_ns()
 
     def io_binding(self) -> IOBinding:
         return IOBinding(self)

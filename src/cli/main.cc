@@ -137,6 +137,8 @@ struct RunArgs {
   std::vector<std::string> providers;
   std::map<std::string, std::string> provider_options;  // for the first device provider
   std::string output_dir;
+  std::string profile_file;  // --profile: where the Chrome-trace profile goes
+  bool mem_pattern = true;
 };
 
 RunArgs ParseRunArgs(const std::vector<std::string>& args) {
@@ -165,6 +167,8 @@ RunArgs ParseRunArgs(const std::vector<std::string>& args) {
       if (eq == std::string::npos) throw Error(ErrorCode::InvalidArgument, "--provider-option expects KEY=VALUE, got '" + kv + "'");
       r.provider_options[kv.substr(0, eq)] = kv.substr(eq + 1);
     } else if (a == "--output-dir") r.output_dir = next();
+    else if (a == "--profile") r.profile_file = next();
+    else if (a == "--no-mem-pattern") r.mem_pattern = false;
     else if (!a.empty() && a[0] == '-') throw Error(ErrorCode::InvalidArgument, "unknown option " + a);
     else if (r.model.empty()) r.model = a;
     else r.input_files.push_back(a);
@@ -201,12 +205,25 @@ SessionOptions OptionsFrom(const RunArgs& a) {
   o.intra_op_num_threads = a.threads;
   o.graph_optimization_level = static_cast<GraphOptimizationLevel>(a.level);
   o.providers = a.providers;
+  o.enable_mem_pattern = a.mem_pattern;
   for (const auto& p : a.providers)
     if (p != "CPUExecutionProvider" && !a.provider_options.empty()) {
       o.provider_options[p] = a.provider_options;
       break;
     }
+  if (!a.profile_file.empty()) {
+    o.enable_profiling = true;
+    o.profile_file_prefix = a.profile_file;  // the trace is renamed to exactly this path
+  }
   return o;
+}
+
+// Ends profiling and moves the trace to the path --profile gave.
+void WriteProfile(Session& s, const RunArgs& a) {
+  if (a.profile_file.empty()) return;
+  const std::string written = s.EndProfiling();
+  std::filesystem::rename(written, a.profile_file);
+  std::cout << "profile:          " << a.profile_file << " (open in https://ui.perfetto.dev or chrome://tracing)\n";
 }
 
 int RunCmd(const std::vector<std::string>& args) {
@@ -223,6 +240,7 @@ int RunCmd(const std::vector<std::string>& args) {
     for (size_t i = 0; i < outs.size(); ++i) cli::SaveNpy(outs[i], a.output_dir + "/output_" + std::to_string(i) + ".npy");
   }
   std::cout << "run time: " << std::fixed << std::setprecision(2) << ms << " ms\n";
+  WriteProfile(s, a);
   return 0;
 }
 
@@ -265,6 +283,12 @@ int Perf(const std::vector<std::string>& args) {
   std::cout << "median latency:   " << Percentile(times, 0.5) << " ms\n";
   std::cout << "p90 latency:      " << Percentile(times, 0.9) << " ms\n";
   std::cout << "peak memory:      " << ru.ru_maxrss / 1024.0 << " MB (max RSS)\n";
+  const MemoryPlanSummary mp = s.memory_plan();
+  std::cout << "planned peak:     " << mp.planned_peak_bytes / 1e6 << " MB of intermediates in one arena (" << mp.planned_values
+            << " values, " << mp.intermediate_bytes / 1e6 << " MB without reuse, " << mp.live_peak_bytes / 1e6 << " MB live at most"
+            << (mp.unplanned_values ? "; " + std::to_string(mp.unplanned_values) + " sized only at run time" : std::string()) << ")\n";
+  if (!a.profile_file.empty()) std::cout << "(latencies include the profiler's own cost)\n";
+  WriteProfile(s, a);
   return 0;
 }
 
@@ -327,6 +351,10 @@ void Usage() {
                "  run MODEL [INPUT.npy|.pb ...]   run once on the given inputs, or random ones\n"
                "        [--dim NAME=N] [--threads N] [--seed S] [--output-dir DIR (writes output_N.npy)]\n"
                "  run/perf options: --providers cuda,cpu  --provider-option KEY=VALUE (e.g. device_id=0)\n"
+               "        --profile FILE.json       write a Chrome-trace profile (onnxruntime's format) of\n"
+               "                                  loading, each run and each node\n"
+               "        --no-mem-pattern          allocate every intermediate on its own, not from the\n"
+               "                                  per-run arena of planned offsets\n"
                "  perf MODEL [--threads N] [--runs N] [--seconds S] [--dim NAME=N]\n"
                "                                  session creation, first run, median/p90 latency, peak memory\n"
                "  operators                       every kernel (op, opset range, types, provider) as Markdown\n"

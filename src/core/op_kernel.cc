@@ -1,5 +1,7 @@
 #include "core/op_kernel.h"
 
+#include <cstring>
+
 #include "core/execution_provider.h"
 
 #include "core/kernel_registry.h"
@@ -80,6 +82,12 @@ const Tensor* KernelContext::OptionalInput(size_t i) const {
 Tensor& KernelContext::Output(size_t i, DataType dtype, const std::vector<int64_t>& shape) {
   Tensor& slot = OutputTensorSlot(i);
   const ExecutionProvider* p = provider();
+  // The slot may come with a block the session planned for it (a per-run arena); it serves when
+  // the kernel asks for the shape that inference predicted.
+  if (slot.defined() && slot.on_cpu() && (!p || p->is_cpu()) && slot.dtype() == dtype && slot.shape() == shape) {
+    if (slot.nbytes()) std::memset(slot.raw_data(), 0, slot.nbytes());
+    return slot;
+  }
   slot = p && !p->is_cpu() ? p->Allocate(dtype, shape) : Tensor(dtype, shape);
   return slot;
 }

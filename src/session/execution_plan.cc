@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "core/profiler.h"
 #include "core/thread_pool.h"
 #include "session/partitioner.h"
 
@@ -63,8 +64,8 @@ class DeviceCopyKernel final : public OpKernel {
 class FrameKernelContext : public KernelContext {
  public:
   FrameKernelContext(Frame& frame, const ExecutionPlan::Step& step, ThreadPool* pool, const std::atomic<bool>* terminate,
-                     bool keep_device_outputs = false)
-      : frame_(frame), step_(step), pool_(pool), terminate_(terminate), keep_device_outputs_(keep_device_outputs) {}
+                     bool keep_device_outputs, RunProfile* profile)
+      : frame_(frame), step_(step), pool_(pool), terminate_(terminate), keep_device_outputs_(keep_device_outputs), profile_(profile) {}
   bool keep_device_outputs() const { return keep_device_outputs_; }
   const ExecutionProvider* provider() const override { return step_.provider->is_cpu() ? nullptr : step_.provider; }
   const Node& node() const override { return *step_.node; }
@@ -83,6 +84,7 @@ class FrameKernelContext : public KernelContext {
   bool terminated() const override { return terminate_ && *terminate_; }
   const Frame& frame() const { return frame_; }
   const std::atomic<bool>* terminate_flag() const { return terminate_; }
+  RunProfile* profile() const { return profile_; }
 
  protected:
   Tensor& OutputTensorSlot(size_t i) override {
@@ -93,6 +95,7 @@ class FrameKernelContext : public KernelContext {
     }
     Value& v = frame_.values[step_.outputs[i]];
     v = Value(Tensor());
+    if (frame_.arena) v = Value(frame_.plan->ArenaTensor(frame_, step_.outputs[i]));
     return v.tensor();
   }
 
@@ -102,6 +105,7 @@ class FrameKernelContext : public KernelContext {
   ThreadPool* pool_;
   const std::atomic<bool>* terminate_;
   bool keep_device_outputs_;
+  RunProfile* profile_;
   Value scratch_;
 };
 
@@ -126,7 +130,7 @@ class PlanSubgraph : public Subgraph {
   const Graph& graph() const override { return plan_.graph(); }
   std::vector<Value> Run(KernelContext& ctx, const std::vector<Value>& inputs) const override {
     auto& fctx = static_cast<FrameKernelContext&>(ctx);
-    return plan_.Execute(inputs, ctx.thread_pool(), &fctx.frame(), outputs_, fctx.terminate_flag());
+    return plan_.Execute(inputs, ctx.thread_pool(), &fctx.frame(), outputs_, fctx.terminate_flag(), false, fctx.profile());
   }
 
  private:
@@ -153,8 +157,8 @@ const Value* Frame::Lookup(const std::string& name) const {
 }
 
 ExecutionPlan::ExecutionPlan(std::shared_ptr<const Graph> graph, std::vector<const ExecutionProvider*> providers,
-                             const std::vector<std::string>& outer_names)
-    : graph_(std::move(graph)), providers_(std::move(providers)) {
+                             const std::vector<std::string>& outer_names, bool serve_from_arena)
+    : graph_(std::move(graph)), providers_(std::move(providers)), serve_from_arena_(serve_from_arena) {
   const Graph& g = *graph_;
   auto slot = [&](const std::string& name) {
     auto [it, fresh] = slots_.emplace(name, static_cast<int>(slot_names_.size()));
@@ -256,11 +260,88 @@ ExecutionPlan::ExecutionPlan(std::shared_ptr<const Graph> graph, std::vector<con
   }
   for (int s : input_slots_) input_read_on_host_.push_back(host_read.count(s) > 0);
   if (!devices_.empty()) device_mutex_ = std::make_unique<std::mutex>();
+  constant_slots_.assign(slot_names_.size(), false);
+  for (size_t s = 0; s < constants_.size(); ++s)
+    constant_slots_[s] = !constants_[s].is_none() && std::find(input_slots_.begin(), input_slots_.end(), static_cast<int>(s)) == input_slots_.end();
   std::set<int> keep(output_slots_.begin(), output_slots_.end());
   for (size_t s = 0; s < last_use.size(); ++s) {
     if (last_use[s] >= 0 && !keep.count(static_cast<int>(s)) && constants_[s].is_none())
       steps_[last_use[s]].release.push_back(static_cast<int>(s));
   }
+  PlanMemory(last_use);
+}
+
+void ExecutionPlan::PlanMemory(const std::vector<int>& last_use) {
+  std::unordered_map<std::string, const ValueInfo*> infos;
+  for (const auto& vi : graph_->value_info) infos[vi.name] = &vi;
+  // Bytes of a value whose type and every dimension inference fixed; 0 when only a run knows.
+  auto info = [&](const std::string& name) { return infos.at(name); };
+  auto static_bytes = [&](const std::string& name) -> size_t {
+    auto it = infos.find(name);
+    if (it == infos.end()) return 0;
+    const ValueInfo& vi = *it->second;
+    if (vi.kind != ValueInfo::Kind::Tensor || !vi.has_shape || DataTypeSize(vi.dtype) == 0) return 0;
+    size_t bytes = DataTypeSize(vi.dtype);
+    for (const Dim& d : vi.shape) {
+      if (!d.is_fixed()) return 0;
+      if (d.value == 0) return 0;  // an empty tensor needs no memory
+      if (bytes > SIZE_MAX / static_cast<size_t>(d.value)) return 0;
+      bytes *= static_cast<size_t>(d.value);
+    }
+    return bytes;
+  };
+  const std::set<int> outputs(output_slots_.begin(), output_slots_.end());
+  const int last_step = static_cast<int>(steps_.size()) - 1;
+  for (size_t i = 0; i < steps_.size(); ++i) {
+    const Step& step = steps_[i];
+    for (int s : step.outputs) {
+      // Graph outputs leave with the caller, so they are not the run's to reuse.
+      if (s < 0 || outputs.count(s) || !constants_[s].is_none()) continue;
+      const size_t bytes = step.provider->is_cpu() ? static_bytes(slot_names_[s]) : 0;
+      if (bytes == 0) {
+        ++memory_plan_.unplanned_values;
+        continue;
+      }
+      PlannedBuffer b;
+      b.slot = s;
+      b.bytes = bytes;
+      b.first_step = static_cast<int>(i);
+      // A value nobody reads is released by no step: it lives until the run ends.
+      b.last_step = last_use[s] >= b.first_step ? last_use[s] : last_step;
+      memory_plan_.buffers.push_back(b);
+    }
+  }
+  AssignOffsets(memory_plan_);
+  if (!serve_from_arena_ || memory_plan_.buffers.empty()) return;
+  const auto& buffers = memory_plan_.buffers;
+  planned_buffer_.assign(slot_names_.size(), -1);
+  for (size_t b = 0; b < buffers.size(); ++b) {
+    const ValueInfo& vi = *info(slot_names_[buffers[b].slot]);
+    PlannedType t{vi.dtype, {}, {}};
+    for (const Dim& d : vi.shape) t.shape.push_back(d.value);
+    for (size_t o = 0; o < buffers.size(); ++o)
+      if (o != b && buffers[o].offset < buffers[b].offset + buffers[b].bytes && buffers[b].offset < buffers[o].offset + buffers[o].bytes)
+        t.shares_bytes_with.push_back(static_cast<int>(o));
+    planned_types_.push_back(std::move(t));
+    planned_buffer_[buffers[b].slot] = static_cast<int>(b);
+  }
+}
+
+Tensor ExecutionPlan::ArenaTensor(Frame& frame, int slot) const {
+  const int b = planned_buffer_[slot];
+  if (b < 0) return Tensor();
+  RunArena& arena = *frame.arena;
+  // The plan assumed every value dies at its last reader; a kernel that returned a view of its
+  // input (Reshape, Identity...) keeps the block alive longer, and then this value goes to the heap.
+  for (int o : planned_types_[b].shares_bytes_with)
+    if (!arena.users[o].expired()) return Tensor();
+  void* data = static_cast<char*>(arena.block.get()) + memory_plan_.buffers[b].offset;
+  // Its own control block, so that users[b] tells when this buffer (not the arena) is free;
+  // it holds the arena, so that an output viewing it keeps the block alive after the run.
+  std::shared_ptr<void> handle(data, [keep = arena.block](void*) {});
+  arena.users[b] = handle;
+  const PlannedType& t = planned_types_[b];
+  return Tensor::Wrap(t.dtype, t.shape, std::move(handle), Device{});
 }
 
 const ExecutionProvider* ExecutionPlan::FindProvider(const std::string& name) const {
@@ -276,10 +357,17 @@ int ExecutionPlan::SlotOf(const std::string& name) const {
 
 std::vector<Value> ExecutionPlan::Execute(const std::vector<Value>& inputs, ThreadPool* pool, const Frame* parent,
                                           const std::vector<int>& wanted, const std::atomic<bool>* terminate,
-                                          bool keep_device_outputs) const {
+                                          bool keep_device_outputs, RunProfile* profile) const {
   std::unique_lock<std::mutex> device_lock;
   if (device_mutex_) device_lock = std::unique_lock<std::mutex>(*device_mutex_);
-  Frame frame{this, parent, std::vector<Value>(slot_names_.size())};
+  Frame frame{this, parent, std::vector<Value>(slot_names_.size()), nullptr};
+  if (!planned_types_.empty()) {
+    // Uninitialised: KernelContext::Output zeroes what a kernel takes, as a new tensor is zeroed.
+    void* block = ::operator new[](memory_plan_.peak_bytes, std::align_val_t(64));
+    frame.arena = std::make_unique<RunArena>();
+    frame.arena->block = std::shared_ptr<void>(block, [](void* p) { ::operator delete[](p, std::align_val_t(64)); });
+    frame.arena->users.resize(planned_types_.size());
+  }
   for (size_t s = 0; s < constants_.size(); ++s)
     if (!constants_[s].is_none()) frame.values[s] = constants_[s];
   for (size_t i = 0; i < input_slots_.size() && i < inputs.size(); ++i) {
@@ -305,31 +393,105 @@ std::vector<Value> ExecutionPlan::Execute(const std::vector<Value>& inputs, Thre
   }
   for (const auto& step : steps_) {
     if (terminate && *terminate) throw Error(ErrorCode::Fail, "the run was terminated by RunOptions.terminate");
-    FrameKernelContext ctx(frame, step, pool, terminate, keep_device_outputs);
-    try {
-      step.kernel->Compute(ctx);
-    } catch (const Error& e) {
-      const std::string what = e.what();
-      const std::string desc = step.node->Describe();
-      if (what.rfind(desc, 0) == 0 || what.find("running ") != std::string::npos) throw;
-      throw Error(e.code(), "while running " + desc + ": " + what);
-    } catch (const std::bad_alloc&) {
-      throw Error(ErrorCode::Fail, "out of memory while running " + step.node->Describe());
-    } catch (const std::exception& e) {
-      throw Error(ErrorCode::RuntimeException, "while running " + step.node->Describe() + ": " + e.what());
-    }
-    for (size_t i = 0; i < step.outputs.size(); ++i) {
-      int s = step.outputs[i];
-      if (s >= 0 && frame.values[s].is_none() && step.node->op_type != "Optional" && step.node->op_type != "If" && step.node->op_type != "Loop")
-        throw Error(ErrorCode::RuntimeException, step.node->Describe() + " did not produce output '" + slot_names_[s] + "'");
-    }
+    if (profile) [[unlikely]] RunStepProfiled(frame, step, pool, terminate, keep_device_outputs, *profile);
+    else RunStep(frame, step, pool, terminate, keep_device_outputs, nullptr);
     for (int s : step.release) frame.values[s] = Value();
   }
-  for (const auto* d : devices_) d->Synchronize();
+  if (profile && !devices_.empty()) [[unlikely]] {
+    // Device nodes were recorded when they were launched; the wait for their completion is
+    // its own event, so that the trace accounts for the whole run.
+    const auto begin = ProfileClock::now();
+    for (const auto* d : devices_) d->Synchronize();
+    ProfileEvent e;
+    e.name = "device_synchronize";
+    e.ts_us = profile->profiler().Micros(begin);
+    e.dur_us = profile->profiler().Micros(ProfileClock::now()) - e.ts_us;
+    e.tid = profile->tid();
+    profile->Add(std::move(e));
+  } else {
+    for (const auto* d : devices_) d->Synchronize();
+  }
   std::vector<Value> out;
   out.reserve(wanted.size());
   for (int s : wanted) out.push_back(frame.values[s]);
   return out;
+}
+
+void ExecutionPlan::RunStep(Frame& frame, const Step& step, ThreadPool* pool, const std::atomic<bool>* terminate,
+                            bool keep_device_outputs, RunProfile* profile) const {
+  FrameKernelContext ctx(frame, step, pool, terminate, keep_device_outputs, profile);
+  try {
+    step.kernel->Compute(ctx);
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    const std::string desc = step.node->Describe();
+    if (what.rfind(desc, 0) == 0 || what.find("running ") != std::string::npos) throw;
+    throw Error(e.code(), "while running " + desc + ": " + what);
+  } catch (const std::bad_alloc&) {
+    throw Error(ErrorCode::Fail, "out of memory while running " + step.node->Describe());
+  } catch (const std::exception& e) {
+    throw Error(ErrorCode::RuntimeException, "while running " + step.node->Describe() + ": " + e.what());
+  }
+  for (size_t i = 0; i < step.outputs.size(); ++i) {
+    int s = step.outputs[i];
+    if (s >= 0 && frame.values[s].is_none() && step.node->op_type != "Optional" && step.node->op_type != "If" && step.node->op_type != "Loop")
+      throw Error(ErrorCode::RuntimeException, step.node->Describe() + " did not produce output '" + slot_names_[s] + "'");
+  }
+}
+
+namespace {
+// Appends ,"key":[{"float":[2,3]},...] for the tensor values among slots, as onnxruntime
+// writes input_type_shape and output_type_shape, and sums their bytes.
+void AppendTypeShapes(std::string& args, const char* key, const std::vector<int>& slots, const std::vector<Value>& values,
+                      const std::vector<bool>& constant, size_t& bytes, size_t& constant_bytes) {
+  args += ",\"";
+  args += key;
+  args += "\":[";
+  bool first = true;
+  for (int s : slots) {
+    if (s < 0 || !values[s].is_tensor()) continue;
+    const Tensor& t = values[s].tensor();
+    (constant[s] ? constant_bytes : bytes) += t.nbytes();
+    args += first ? "{\"" : ",{\"";
+    first = false;
+    args += ProfileTypeName(t.dtype());
+    args += "\":[";
+    for (size_t d = 0; d < t.rank(); ++d) {
+      if (d) args += ',';
+      args += std::to_string(t.dim(d));
+    }
+    args += "]}";
+  }
+  args += "]";
+}
+}  // namespace
+
+void ExecutionPlan::RunStepProfiled(Frame& frame, const Step& step, ThreadPool* pool, const std::atomic<bool>* terminate,
+                                    bool keep_device_outputs, RunProfile& profile) const {
+  const auto begin = ProfileClock::now();
+  RunStep(frame, step, pool, terminate, keep_device_outputs, &profile);
+  const auto end = ProfileClock::now();
+  const Node& node = *step.node;
+  const size_t node_index = static_cast<size_t>(&node - graph_->nodes.data());
+  ProfileEvent e;
+  e.category = "Node";
+  // onnxruntime names the event after the node; unnamed nodes get their op and index.
+  e.name = (node.name.empty() ? node.op_type + "_" + std::to_string(node_index) : node.name) + "_kernel_time";
+  e.ts_us = profile.profiler().Micros(begin);
+  e.dur_us = profile.profiler().Micros(end) - e.ts_us;
+  e.tid = profile.tid();
+  std::string& a = e.args;
+  a.reserve(256);
+  a += "\"op_name\":\"" + JsonEscape(node.op_type) + "\",\"provider\":\"" + step.provider->name() +
+       "\",\"node_index\":\"" + std::to_string(node_index) + "\"";
+  size_t activation = 0, parameter = 0, output = 0, unused = 0;
+  AppendTypeShapes(a, "input_type_shape", step.inputs, frame.values, constant_slots_, activation, parameter);
+  AppendTypeShapes(a, "output_type_shape", step.outputs, frame.values, constant_slots_, output, unused);
+  a += ",\"activation_size\":\"" + std::to_string(activation) + "\",\"parameter_size\":\"" + std::to_string(parameter) +
+       "\",\"output_size\":\"" + std::to_string(output) + "\"";
+  // A device kernel returns once its work is queued: dur is the launch, not the execution.
+  if (!step.provider->is_cpu()) a += ",\"timing\":\"launch\"";
+  profile.Add(std::move(e));
 }
 
 }  // namespace onyx

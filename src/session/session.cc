@@ -10,6 +10,7 @@
 
 #include "core/execution_provider.h"
 #include "core/kernel_registry.h"
+#include "core/profiler.h"
 #include "core/thread_pool.h"
 #include "cpu_kernels.h"
 #ifdef ONYX_USE_CUDA
@@ -94,14 +95,37 @@ struct Session::Impl {
   std::unique_ptr<ExecutionPlan> plan;
   std::unordered_map<std::string, size_t> input_index;   // name -> position in all_inputs
   std::unordered_map<std::string, size_t> output_index;  // name -> position in outputs
+  // Null unless profiling was enabled; thread-safe, and runs touch it only when they end.
+  std::unique_ptr<Profiler> profiler;
 
+  ~Impl();
+  // Starts profiling (if enabled) before the model is read, so that loading is in the trace.
+  void StartProfiling(const SessionOptions& opts);
   void Init(Model m, const SessionOptions& opts);
   void CreateProviders(const SessionOptions& opts);
   void Log(int severity, const std::string& message) const;
   void CheckFeed(const ValueInfo& vi, const Value& v) const;
 };
 
+Session::Impl::~Impl() {
+  // As onnxruntime: a session destroyed with profiling on still writes its trace.
+  if (!profiler || !profiler->enabled()) return;
+  try {
+    profiler->End();
+  } catch (const Error& e) {
+    Log(3, std::string("profile not written: ") + e.what());
+  }
+}
+
+void Session::Impl::StartProfiling(const SessionOptions& opts) {
+  options.log_severity_level = opts.log_severity_level;
+  if (!opts.enable_profiling) return;
+  if (opts.profiling_max_events == 0) throw Error(ErrorCode::InvalidArgument, "profiling_max_events must be > 0");
+  profiler = std::make_unique<Profiler>(opts.profile_file_prefix, opts.profiling_max_events);
+}
+
 void Session::Impl::Init(Model m, const SessionOptions& opts) {
+  const auto init_begin = ProfileClock::now();
   options = opts;
   model = std::move(m);
   Graph& g = *model.graph;
@@ -138,7 +162,8 @@ void Session::Impl::Init(Model m, const SessionOptions& opts) {
                  " (onyx info MODEL --providers ... shows the placement)");
   }
   placement = std::move(placed.nodes);
-  plan = std::make_unique<ExecutionPlan>(model.graph, eps);
+  plan = std::make_unique<ExecutionPlan>(model.graph, eps, std::vector<std::string>{}, opts.enable_mem_pattern);
+  if (profiler) profiler->AddSessionEvent("session_initialization", init_begin);
 }
 
 void Session::Impl::Log(int severity, const std::string& message) const {
@@ -207,11 +232,19 @@ void Session::Impl::CheckFeed(const ValueInfo& vi, const Value& v) const {
 }
 
 Session::Session(const std::string& model_path, const SessionOptions& options) : impl_(std::make_unique<Impl>()) {
-  impl_->Init(LoadModelFromFile(model_path), options);
+  impl_->StartProfiling(options);
+  const auto begin = ProfileClock::now();
+  Model m = LoadModelFromFile(model_path);
+  if (impl_->profiler) impl_->profiler->AddSessionEvent("model_loading_uri", begin);
+  impl_->Init(std::move(m), options);
 }
 
 Session::Session(const void* model_bytes, size_t size, const SessionOptions& options) : impl_(std::make_unique<Impl>()) {
-  impl_->Init(LoadModelFromBytes(model_bytes, size, ""), options);
+  impl_->StartProfiling(options);
+  const auto begin = ProfileClock::now();
+  Model m = LoadModelFromBytes(model_bytes, size, "");
+  if (impl_->profiler) impl_->profiler->AddSessionEvent("model_loading_array", begin);
+  impl_->Init(std::move(m), options);
 }
 
 Session::~Session() = default;
@@ -223,6 +256,15 @@ const std::vector<ValueInfo>& Session::outputs() const { return impl_->outputs; 
 const ModelMetadata& Session::metadata() const { return impl_->model.metadata; }
 std::vector<std::string> Session::providers() const { return impl_->providers; }
 const std::vector<NodePlacement>& Session::placement() const { return impl_->placement; }
+
+MemoryPlanSummary Session::memory_plan() const {
+  const MemoryPlan& p = impl_->plan->memory_plan();
+  return {p.peak_bytes, p.total_bytes, p.live_lower_bound, p.buffers.size(), p.unplanned_values};
+}
+
+std::string Session::EndProfiling() { return impl_->profiler ? impl_->profiler->End() : std::string(); }
+
+int64_t Session::ProfilingStartTimeNs() const { return impl_->profiler ? impl_->profiler->start_time_ns() : 0; }
 
 std::vector<Value> Session::RunValues(const std::vector<std::pair<std::string, Value>>& feeds,
                                       const std::vector<std::string>& output_names, const RunOptions& run_options) const {
@@ -260,7 +302,32 @@ std::vector<Value> Session::RunValues(const std::vector<std::pair<std::string, V
       wanted.push_back(s.plan->output_slots()[it->second]);
     }
   }
-  return s.plan->Execute(inputs, s.pool.get(), nullptr, wanted, run_options.terminate.get(), run_options.keep_outputs_on_device);
+  if (!s.profiler || !s.profiler->enabled())
+    return s.plan->Execute(inputs, s.pool.get(), nullptr, wanted, run_options.terminate.get(), run_options.keep_outputs_on_device);
+  RunProfile profile(*s.profiler);
+  const auto begin = ProfileClock::now();
+  // The run's events reach the profiler whether it succeeds or fails: a failing run is what
+  // one most wants to see in a trace.
+  auto hand_over = [&] {
+    ProfileEvent e;
+    e.name = "model_run";
+    e.ts_us = s.profiler->Micros(begin);
+    e.dur_us = s.profiler->Micros(ProfileClock::now()) - e.ts_us;
+    e.tid = profile.tid();
+    profile.Add(std::move(e));
+    if (s.profiler->Merge(std::move(profile.events()), profile.dropped()))
+      s.Log(2, "profiling keeps at most " + std::to_string(s.profiler->max_events()) +
+                   " events; later ones are dropped (call EndProfiling to write the trace)");
+  };
+  std::vector<Value> out;
+  try {
+    out = s.plan->Execute(inputs, s.pool.get(), nullptr, wanted, run_options.terminate.get(), run_options.keep_outputs_on_device, &profile);
+  } catch (...) {
+    hand_over();
+    throw;
+  }
+  hand_over();
+  return out;
 }
 
 std::vector<Tensor> Session::Run(const std::vector<std::pair<std::string, Tensor>>& feeds,

@@ -29,6 +29,15 @@ out=$("$onyx" perf "$model" --runs 5 --threads 1)
 echo "$out"
 for k in "session creation" "first run" "median latency" "p90 latency" "peak memory"; do grep -q "$k" <<<"$out"; done
 
+# --profile: a Chrome trace with one model_run per run (first run + 3) and valid JSON.
+"$onyx" perf "$model" --runs 3 --threads 1 --profile "$tmp/trace.json" >/dev/null
+python3 - "$tmp/trace.json" <<'PY'
+import json, sys
+trace = json.load(open(sys.argv[1]))
+assert sum(e["name"] == "model_run" for e in trace) == 4, trace
+assert any(e["cat"] == "Node" for e in trace)
+PY
+
 if "$onyx" info "$tmp/missing.onnx" 2>"$tmp/err"; then echo "expected failure"; exit 1; fi
 grep -q "NoSuchFile" "$tmp/err"
 echo "cli test passed"
