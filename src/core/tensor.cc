@@ -1,11 +1,13 @@
 #include "onyx/tensor.h"
 
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <sstream>
 
 #include "onyx/error.h"
 #include "onyx/value.h"
+#include "core/memory_limits.h"
 
 namespace onyx {
 
@@ -98,8 +100,23 @@ std::string ShapeToString(const std::vector<int64_t>& shape) {
   return os.str();
 }
 
+int64_t MaxTensorBytes() {
+  static const int64_t limit = [] {
+    const char* env = std::getenv("ONYX_MAX_TENSOR_BYTES");
+    const long long v = env ? std::atoll(env) : 0;
+    return v > 0 ? static_cast<int64_t>(v) : int64_t(1) << 40;
+  }();
+  return limit;
+}
+
+void CheckAllocationSize(int64_t count, size_t element_bytes, const char* what) {
+  if (count < 0 || (element_bytes && count > MaxTensorBytes() / static_cast<int64_t>(element_bytes)))
+    throw Error(ErrorCode::Fail, std::string(what) + " of " + std::to_string(count) + " elements of " + std::to_string(element_bytes) +
+                                     " bytes exceeds the allocation limit of " + std::to_string(MaxTensorBytes()) +
+                                     " bytes (ONYX_MAX_TENSOR_BYTES)");
+}
+
 namespace {
-constexpr int64_t kMaxTensorBytes = int64_t(1) << 40;  // refuse absurd allocations early
 
 // A model can ask for any size: running out of memory is an error, not a crash.
 [[noreturn]] void OutOfMemory(int64_t count, size_t element_bytes) {
@@ -111,8 +128,7 @@ std::shared_ptr<void> Allocate(DataType dtype, int64_t count) {
   const bool strings = dtype == DataType::String;
   const size_t es = strings ? sizeof(std::string) : DataTypeSize(dtype);
   if (es == 0) throw Error(ErrorCode::NotImplemented, std::string("tensors of type ") + DataTypeName(dtype) + " are not supported");
-  if (count > kMaxTensorBytes / static_cast<int64_t>(es))
-    throw Error(ErrorCode::InvalidArgument, "tensor of " + std::to_string(count) + " elements is too large to allocate");
+  CheckAllocationSize(count, es, "a tensor");
   if (strings) {
     try {
       return std::shared_ptr<void>(new std::string[count > 0 ? count : 1], [](void* p) {

@@ -4,6 +4,7 @@
 #include <numbers>
 #include <vector>
 
+#include "core/memory_limits.h"
 #include "signal/signal_common.h"
 #include "signal/signal_kernels.h"
 
@@ -45,7 +46,7 @@ class WindowKernel final : public OpKernel {
   void Compute(KernelContext& ctx) const override {
     const int64_t size = signal::ReadIntScalar(ctx.Input(0), ctx, "size");
     if (size < 0) throw ctx.MakeError(ErrorCode::InvalidArgument, "size should be >= 0, got " + std::to_string(size));
-    if (size > (int64_t{1} << 40)) throw ctx.MakeError(ErrorCode::InvalidArgument, "size " + std::to_string(size) + " is too large");
+    CheckAllocationSize(size, sizeof(double) + DataTypeSize(dtype_), "a window");
     std::vector<double> w(static_cast<size_t>(size));
     const double denom = static_cast<double>(periodic_ ? size : size - 1);
     for (int64_t i = 0; i < size; ++i) {
