@@ -4,6 +4,7 @@
 // finding. The same function replays kept crashers in the normal build (replay_main.cc).
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -74,15 +75,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     uint64_t seed = size;
     for (size_t i = 0; i < size && i < 64; ++i) seed = seed * 131 + data[i];
     SplitMix64 rng{seed};
-    std::vector<std::pair<std::string, onyx::Tensor>> feeds;
+    std::vector<std::pair<std::string, onyx::Value>> feeds;
     for (const onyx::ValueInfo& info : session.inputs()) {
       onyx::Tensor t;
       if (!MakeFeed(info, rng, &t)) return 0;
-      feeds.emplace_back(info.name, std::move(t));
+      feeds.emplace_back(info.name, onyx::Value(std::move(t)));
     }
-    session.Run(feeds);
-  } catch (const onyx::Error&) {
-    // The expected outcome for most mutated models: a clear error.
+    session.RunValues(feeds);  // not Run(): outputs may be sequences or optionals
+  } catch (const onyx::Error& e) {
+    // The expected outcome for most mutated models: a clear error. ONYX_FUZZ_VERBOSE=1 prints
+    // it, to see how far inputs get (parse, session creation or run).
+    static const bool verbose = std::getenv("ONYX_FUZZ_VERBOSE") != nullptr;
+    if (verbose) std::fprintf(stderr, "  %s: %s\n", onyx::ErrorCodeName(e.code()), e.what());
   }
   return 0;
 }

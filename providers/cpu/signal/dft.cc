@@ -6,6 +6,7 @@
 #include <complex>
 #include <vector>
 
+#include "core/memory_limits.h"
 #include "core/thread_pool.h"
 #include "mlas/signal_fft.h"
 #include "signal/signal_common.h"
@@ -67,6 +68,9 @@ class DftKernel final : public OpKernel {
     int64_t outer = 1, inner = 1;
     for (int64_t i = 0; i < axis; ++i) outer *= x.dim(i);
     for (int64_t i = axis + 1; i < rank - 1; ++i) inner *= x.dim(i);
+    // The plan holds twiddles, and for lengths that are not powers of two Bluestein's padded
+    // chirp buffers: a few dozen bytes per point of a length the model chooses.
+    CheckAllocationSize(n, 64, "an FFT plan");
     const mlas::FftPlan plan(n);
     // Number of input entries that reach the transform: truncated to n, or for IRFFT to the
     // n/2+1 unique bins.
@@ -142,6 +146,7 @@ class StftKernel final : public OpKernel {
     const int64_t bins = onesided_ ? frame_length / 2 + 1 : frame_length;
     Tensor& y = ctx.Output(0, x.dtype(), {batch, frames, bins, 2});
     if (y.size() == 0) return;
+    CheckAllocationSize(frame_length, 64, "an FFT plan");
     const mlas::FftPlan plan(frame_length);
     DispatchFloating(x.dtype(), ctx, [&](auto tag) {
       using T = typename decltype(tag)::type;

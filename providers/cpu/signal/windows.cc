@@ -92,6 +92,7 @@ class MelWeightMatrixKernel final : public OpKernel {
                                                           std::to_string(lower) + " and " + std::to_string(upper));
     const int64_t spectrogram_bins = dft_length / 2 + 1;
     const std::vector<int64_t> shape = {spectrogram_bins, mel_bins};
+    CheckAllocationSize(ShapeSize(shape), sizeof(double), "a mel weight matrix");
     std::vector<double> out(static_cast<size_t>(ShapeSize(shape)), 0.0);
     const double low_mel = 2595.0 * std::log10(1.0 + lower / 700.0);
     const double high_mel = 2595.0 * std::log10(1.0 + upper / 700.0);
