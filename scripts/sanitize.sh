@@ -5,7 +5,7 @@
 #               conformance suite, then a bounded fuzz run seeded with the test models.
 #   build-tsan  clang, ThreadSanitizer: the concurrency tests.
 # Any sanitizer report fails the stage. Environment knobs:
-#   FUZZ_RUNS (default 20000) inputs for the fuzz run; 0 skips it
+#   FUZZ_RUNS (default 20000) inputs for the fuzz run (at most 3 minutes); 0 skips it
 #   SANITIZE_ONLY=asan|tsan   one build only
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,7 +46,7 @@ if [ "$only" != tsan ]; then
         cp "$m" "$seeds/$(basename "$(dirname "$m")").onnx"
       done
     fi
-    if ! build-asan/bin/onyx_model_fuzzer -seed=1 -runs="$runs" -timeout=20 -rss_limit_mb=4096 -max_len=65536 \
+    if ! build-asan/bin/onyx_model_fuzzer -seed=1 -runs="$runs" -max_total_time=180 -timeout=20 -rss_limit_mb=4096 -max_len=65536 \
         -artifact_prefix=build-asan/fuzz-artifacts/ -print_final_stats=1 "$corpus" "$seeds" 2>build-asan/fuzz.log; then
       tail -n 60 build-asan/fuzz.log
       echo "The fuzzer found an input that breaks onyx: it is in build-asan/fuzz-artifacts/. Fix the bug and"
