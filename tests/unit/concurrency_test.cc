@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <random>
@@ -174,6 +175,7 @@ TEST(Concurrency, MemoryStaysBoundedOverTenThousandRunsOfVaryingShapes) {
   run_range(1000, 10000);
   const size_t after_all = ResidentBytes();
   const double growth_mb = (static_cast<double>(after_all) - static_cast<double>(after_warmup)) / (1 << 20);
+  std::printf("RSS after 1,000 runs %.1f MB, after 10,000 runs %.1f MB\n", after_warmup / 1048576.0, after_all / 1048576.0);
   // Leaking one intermediate buffer per run (several KB each) would add tens of MB over 9,000 runs.
   EXPECT_LT(growth_mb, 4.0) << "RSS after warm-up " << after_warmup / (1 << 20) << " MB, after 10,000 runs "
                             << after_all / (1 << 20) << " MB";
