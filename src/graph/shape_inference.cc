@@ -376,6 +376,17 @@ class Inferencer {
       if (strides.empty()) strides.assign(sp, 1);
       if (dil.empty()) dil.assign(sp, 1);
       if (pads.empty()) pads.assign(2 * sp, 0);
+      // Attributes of the wrong length or beyond sane sizes leave the shape unknown (the kernel
+      // reports them); this keeps the arithmetic below in range.
+      auto sane = [](const std::vector<int64_t>& v, size_t len, int64_t lo) {
+        if (v.size() != len) return false;
+        for (int64_t e : v)
+          if (e < lo || e > (int64_t{1} << 31)) return false;
+        return true;
+      };
+      if (!sane(kernel, sp, 1) || !sane(strides, sp, 1) || !sane(dil, sp, 1) || !sane(pads, 2 * sp, 0)) return;
+      for (size_t i = 0; i < sp; ++i)
+        if ((*s)[2 + i].is_fixed() && (*s)[2 + i].value > (int64_t{1} << 40)) return;
       const Attribute* ap = n.FindAttribute("auto_pad");
       std::string auto_pad = ap ? ap->s : "NOTSET";
       bool ceil_mode = IntAttr(n, "ceil_mode", 0) != 0;
@@ -383,6 +394,7 @@ class Inferencer {
       if (op == "ConvTranspose") {
         std::vector<int64_t> output_shape = IntsAttr(n, "output_shape"), opad = IntsAttr(n, "output_padding");
         if (opad.empty()) opad.assign(sp, 0);
+        if (!sane(opad, sp, 0) || (!output_shape.empty() && output_shape.size() < sp)) return;
         for (size_t i = 0; i < sp; ++i) {
           const Dim& in = (*s)[2 + i];
           if (!output_shape.empty()) out.push_back(Fixed(output_shape[output_shape.size() - sp + i]));

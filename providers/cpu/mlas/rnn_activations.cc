@@ -23,7 +23,9 @@ namespace {
 // the exponent bits). Written with selects and __builtin_bit_cast only, so the loops that use it
 // vectorise; results below 2^-126 flush to 0, which is below anything a gate can resolve.
 static inline __attribute__((always_inline)) float ExpNonPositive(float x) {
-  x = x < -87.f ? -87.f : x;
+  // Written so that NaN also becomes -87: converting NaN to int below would be undefined. The
+  // callers return NaN inputs unchanged.
+  x = x >= -87.f ? x : -87.f;
   const float kRound = 12582912.f;
   const float m = (x * 1.44269504088896341f + kRound) - kRound;
   float r = x - m * 0.693359375f;

@@ -71,6 +71,10 @@ SplitSizes ResolveSplit(const SplitAttributes& attrs, const Tensor& x, const Ker
     int64_t sum = 0;
     for (int64_t s : sizes) {
       if (s < 0) throw ctx.MakeError(ErrorCode::InvalidArgument, "split " + ShapeToString(sizes) + " has a negative size");
+      if (s > dim - sum) {  // also keeps the sum from overflowing
+        sum = dim + 1;
+        break;
+      }
       sum += s;
     }
     if (static_cast<int64_t>(sizes.size()) != n_out || sum != dim)
