@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <optional>
+#include <stdexcept>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -155,7 +156,13 @@ class Inferencer {
     const Attribute* a = n.FindAttribute(name);
     return a && a->type == Attribute::Type::Ints ? a->ints : std::vector<int64_t>{};
   }
-  static int64_t Axis(int64_t a, size_t rank) { return a < 0 ? a + static_cast<int64_t>(rank) : a; }
+  // An axis in [-rank, rank) (to rank inclusive for Flatten) made non-negative. An axis out of
+  // range throws std::out_of_range: inference leaves the output unknown and the kernel reports it.
+  static int64_t Axis(int64_t a, size_t rank, bool rank_allowed = false) {
+    const auto r = static_cast<int64_t>(rank);
+    if (a < -r || a > r || (a == r && !rank_allowed)) throw std::out_of_range("axis out of range");
+    return a < 0 ? a + r : a;
+  }
 
   static std::optional<std::vector<Dim>> Broadcast(const std::vector<const std::vector<Dim>*>& shapes) {
     size_t r = 0;
@@ -439,7 +446,7 @@ class Inferencer {
         set(0, x->dtype, std::vector<Dim>{Unknown(), Unknown()});
         return;
       }
-      int64_t axis = Axis(IntAttr(n, "axis", 1), s->size());
+      int64_t axis = Axis(IntAttr(n, "axis", 1), s->size(), /*rank_allowed=*/true);
       Dim a = Fixed(1), b = Fixed(1);
       for (int64_t i = 0; i < static_cast<int64_t>(s->size()); ++i) (i < axis ? a : b) = MulDims(i < axis ? a : b, (*s)[i]);
       set(0, x->dtype, std::vector<Dim>{a, b});
