@@ -207,13 +207,11 @@ Node ParseNode(proto::Reader r, const ParseContext& ctx, int depth, std::map<std
   return n;
 }
 
-// Input and output counts of an ai.onnx node against its schema. Unknown ops are left to the
-// session, which tells "not an ONNX operator" from "not implemented". Trailing empty names
-// (omitted optional values) do not count.
+// Input and output counts of an ai.onnx node against its schema. Trailing empty names (omitted
+// optional values) do not count. Nodes without a schema at their opset are left to the session:
+// unknown ops (it tells "not an ONNX operator" from "not implemented"), and ops used below the
+// opset that introduced them, which onnxruntime's optimizer writes (LayerNormalization at 14).
 void CheckArity(const Node& n) {
-  if (!IsOnnxOperator(n.op_type)) return;
-  // An op used below the opset that introduced it is left to the kernel lookup: onnxruntime's
-  // optimizer writes e.g. LayerNormalization into opset-14 models, and such models exist.
   const OnnxSchema* s = FindOnnxSchema(n.op_type, n.opset);
   if (!s) return;
   auto used = [](const std::vector<std::string>& names) {
