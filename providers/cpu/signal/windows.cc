@@ -100,7 +100,12 @@ class MelWeightMatrixKernel final : public OpKernel {
     std::vector<int64_t> edges(static_cast<size_t>(mel_bins + 2));
     for (int64_t i = 0; i < mel_bins + 2; ++i) {
       const double hz = 700.0 * (std::pow(10.0, (static_cast<double>(i) * mel_step + low_mel) / 2595.0) - 1.0);
-      edges[i] = static_cast<int64_t>(std::floor(static_cast<double>(dft_length + 1) * hz / static_cast<double>(sample_rate)));
+      const double bin = std::floor(static_cast<double>(dft_length + 1) * hz / static_cast<double>(sample_rate));
+      if (!(bin <= static_cast<double>(spectrogram_bins)))  // also NaN; checked before the conversion to int
+        throw ctx.MakeError(ErrorCode::InvalidArgument, "upper_edge_hertz " + std::to_string(upper) +
+                                                            " maps beyond the spectrogram bins (" + std::to_string(spectrogram_bins) +
+                                                            ") of dft_length " + std::to_string(dft_length));
+      edges[i] = static_cast<int64_t>(bin);
     }
     auto set = [&](int64_t j, int64_t i, double v) {
       if (j < 0 || j >= spectrogram_bins)

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "core/thread_pool.h"
+#include "math/math_common.h"
 #include "tensor/tensor_helpers.h"
 
 namespace onyx {
@@ -176,7 +177,9 @@ class ResizeKernel final : public OpKernel {
         for (int64_t a : axes) s = policy_ == "not_larger" ? std::min(s, plan[a].scale) : std::max(s, plan[a].scale);
         for (int64_t a : axes) {
           plan[a].scale = s;
-          plan[a].out = static_cast<int64_t>(s * static_cast<double>(plan[a].in) + 0.5);
+          const double out = s * static_cast<double>(plan[a].in) + 0.5;
+          if (!(out < 9.2e18)) throw ctx.MakeError(ErrorCode::InvalidArgument, "sizes give an output too large for axis " + std::to_string(a));
+          plan[a].out = static_cast<int64_t>(out);
         }
       }
     }
@@ -217,6 +220,12 @@ class ResizeKernel final : public OpKernel {
     return coord_ == Coord::TfCropAndResize && (xo < 0 || xo > static_cast<double>(p.in - 1));
   }
 
+  // A source coordinate clamped into [0, n - 1]; NaN (from a NaN roi) reads element 0.
+  static int64_t ClampedIndex(double x, int64_t n) {
+    if (!(x > 0)) return 0;
+    return x >= static_cast<double>(n - 1) ? n - 1 : static_cast<int64_t>(x);
+  }
+
   int64_t NearestIndex(const AxisPlan& p, double xo) const {
     const double fl = std::floor(xo), ratio = xo - fl;
     double pick = xo;
@@ -229,7 +238,7 @@ class ResizeKernel final : public OpKernel {
         case Nearest::Legacy: pick = p.scale < 1 ? fl + 1 : std::trunc(xo); break;
       }
     }
-    return static_cast<int64_t>(std::clamp(pick, 0.0, static_cast<double>(p.in - 1)));
+    return ClampedIndex(pick, p.in);
   }
 
   void ResizeNearest(const KernelContext& ctx, const Tensor& x, Tensor& y, const std::vector<AxisPlan>& plan) const {
@@ -252,13 +261,16 @@ class ResizeKernel final : public OpKernel {
     DispatchAll(x.dtype(), ctx, [&](auto tag) {
       using T = typename decltype(tag)::type;
       if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) fill.data<T>()[0] = FromFloat<T>(extrapolation_);
-      else if constexpr (std::is_arithmetic_v<T>) fill.data<T>()[0] = static_cast<T>(extrapolation_);
+      else if constexpr (std::is_floating_point_v<T>) fill.data<T>()[0] = static_cast<T>(extrapolation_);
+      else if constexpr (std::is_same_v<T, bool>) fill.data<T>()[0] = extrapolation_ != 0;
+      else if constexpr (std::is_integral_v<T>) fill.data<T>()[0] = math::FloatToInt<T>(extrapolation_);
     });
     GatherAxisMaps(x, y, maps, fill, ctx.thread_pool());
   }
 
   AxisTaps Taps(const AxisPlan& p) const {
     AxisTaps t;
+    if (p.out == 0) return t;  // (its scale may be 0)
     // Taps i_start .. i_start + n - 1 around floor(x); antialias widens the kernel by 1/scale.
     const double support = mode_ == Mode::Linear ? 1.0 : 2.0;
     const double s = antialias_ ? std::min(p.scale, 1.0) : 1.0;
@@ -280,7 +292,7 @@ class ResizeKernel final : public OpKernel {
         double w = mode_ == Mode::Linear ? std::max(0.0, 1.0 - std::fabs(d)) : CubicKernel(d, cubic_a_);
         if (exclude_outside_ && (idx < 0 || idx >= static_cast<double>(p.in))) w = 0;
         t.weight[o * t.taps + j] = w;
-        t.index[o * t.taps + j] = static_cast<int64_t>(std::clamp(idx, 0.0, static_cast<double>(p.in - 1)));
+        t.index[o * t.taps + j] = ClampedIndex(idx, p.in);
         sum += w;
       }
       if ((antialias_ || exclude_outside_) && sum != 0)
@@ -355,9 +367,13 @@ class ResizeKernel final : public OpKernel {
       } else if constexpr (std::is_floating_point_v<T>) {
         out[i] = static_cast<T>(cur[i]);
       } else {
+        // Rounded and saturated; NaN (a NaN roi or extrapolation_value) gives 0. The upper test is
+        // >= because max() of int64 rounds up to 2^63 as a double, which does not convert back.
         const double v = std::nearbyint(static_cast<double>(cur[i]));
-        out[i] = static_cast<T>(std::clamp(v, static_cast<double>(std::numeric_limits<T>::lowest()),
-                                           static_cast<double>(std::numeric_limits<T>::max())));
+        if (!(v == v)) out[i] = 0;
+        else if (v >= static_cast<double>(std::numeric_limits<T>::max())) out[i] = std::numeric_limits<T>::max();
+        else if (v <= static_cast<double>(std::numeric_limits<T>::lowest())) out[i] = std::numeric_limits<T>::lowest();
+        else out[i] = static_cast<T>(v);
       }
     }
   }

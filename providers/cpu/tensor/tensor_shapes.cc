@@ -342,7 +342,9 @@ TileView ResolveTile(const std::vector<int64_t>& in, const Tensor& repeats_t, co
       throw ctx.MakeError(ErrorCode::InvalidArgument, "repeats " + ShapeToString(repeats) + " has a negative value");
     v.view_shape.insert(v.view_shape.end(), {repeats[i], in[i]});
     v.view_strides.insert(v.view_strides.end(), {0, in_strides[i]});
-    v.out_shape[i] = repeats[i] * in[i];
+    if (__builtin_mul_overflow(repeats[i], in[i], &v.out_shape[i]))
+      throw ctx.MakeError(ErrorCode::InvalidArgument, "repeats " + ShapeToString(repeats) + " times input shape " +
+                                                          ShapeToString(in) + " overflows int64");
   }
   ShapeSize(v.view_shape);  // rejects overflowing products before they are multiplied out
   return v;
