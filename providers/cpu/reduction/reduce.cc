@@ -12,6 +12,7 @@
 
 #include "core/thread_pool.h"
 #include "cpu_kernels.h"
+#include "math/math_common.h"
 #include "mlas/nn_reduce.h"
 #include "nn/nn_common.h"
 #include "reduction/reduce_plan.h"
@@ -68,13 +69,14 @@ inline A Step(A acc, A v, A shift) {
   if constexpr (Op == ReduceOp::Max) return v > acc ? v : acc;
   else if constexpr (Op == ReduceOp::FiniteMax) return (v > acc && v - v == 0) ? v : acc;
   else if constexpr (Op == ReduceOp::Min) return v < acc ? v : acc;
-  else if constexpr (Op == ReduceOp::Prod) return acc * v;
+  // Integer accumulators wrap on overflow (math::Wrap*) as onnxruntime's do, instead of UB.
+  else if constexpr (Op == ReduceOp::Prod) return math::WrapMul(acc, v);
   else if constexpr (Op == ReduceOp::L1) {
     if constexpr (std::is_unsigned_v<A>) return acc + v;
-    else return acc + (v < 0 ? -v : v);
-  } else if constexpr (Op == ReduceOp::L2 || Op == ReduceOp::SumSquare) return acc + v * v;
+    else return math::WrapAdd(acc, v < 0 ? math::WrapNeg(v) : v);
+  } else if constexpr (Op == ReduceOp::L2 || Op == ReduceOp::SumSquare) return math::WrapAdd(acc, math::WrapMul(v, v));
   else if constexpr (Op == ReduceOp::LogSumExp) return acc + std::exp(v - shift);
-  else return acc + v;
+  else return math::WrapAdd(acc, v);
 }
 
 // The output value for accumulator `a` over n elements. Real-valued finishes of integer
