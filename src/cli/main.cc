@@ -340,6 +340,9 @@ int Operators(const std::vector<std::string>&) {
     }
     std::cout << "\n";
   }
+  std::cout << "\nRewritten at load instead of run by a kernel: calls of the model's own functions run through\n"
+               "their bodies, and ai.onnx.preview.training Gradient is expanded into ai.onnx nodes (reverse-mode\n"
+               "differentiation, src/graph/gradient.cc).\n";
   return 0;
 }
 

@@ -17,6 +17,7 @@
 #include "cuda_provider.h"
 #endif
 #include "model/model_loader.h"
+#include "graph/gradient.h"
 #include "graph/shape_inference.h"
 #include "optimizer/optimizer.h"
 #include "session/execution_plan.h"
@@ -131,6 +132,10 @@ void Session::Impl::Init(Model m, const SessionOptions& opts) {
   Graph& g = *model.graph;
   g.SortAndValidate();
   InferShapes(g);
+  if (ExpandGradients(g)) {  // needs the inferred types; the expansion is then sorted and inferred
+    g.SortAndValidate();
+    InferShapes(g);
+  }
   std::set<std::string> initializer_names;
   for (const auto& [n, t] : g.initializers) initializer_names.insert(n);
   for (const auto& in : g.inputs) {
