@@ -292,18 +292,41 @@ def loadavg():
 
 
 def git_describe(path):
-    """Commit of the git checkout holding path, with -dirty when tracked files differ from it."""
+    """Commit of the git checkout holding path (with -dirty when tracked files differ from it) and
+    its commit date. The build under it may be older or newer than that state."""
     d = os.path.dirname(os.path.abspath(path))
     try:
-        head = subprocess.run(["git", "-C", d, "rev-parse", "--short=12", "HEAD"],
-                              capture_output=True, text=True, timeout=20)
-        if head.returncode != 0:
+        head = subprocess.run(["git", "-C", d, "log", "-1", "--format=%h %cd", "--abbrev=12",
+                               "--date=format-local:%Y-%m-%d %H:%M:%S"],
+                              capture_output=True, text=True, timeout=20, env=dict(os.environ, TZ="UTC"))
+        if head.returncode != 0 or not head.stdout.strip():
             return "unknown (not in a git checkout)"
         dirty = subprocess.run(["git", "-C", d, "status", "--porcelain", "--untracked-files=no"],
                                capture_output=True, text=True, timeout=60)
-        return head.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
+        commit, date = head.stdout.strip().split(" ", 1)
+        return "%s%s (committed %s UTC)" % (commit, "-dirty" if dirty.stdout.strip() else "", date)
     except (OSError, subprocess.SubprocessError):
         return "unknown"
+
+
+def module_binary(mod):
+    """The onyx extension module's file and its mtime (UTC), or (None, None)."""
+    path = getattr(getattr(mod, "_onyx", None), "__file__", None)
+    try:
+        return path, os.stat(path).st_mtime if path else None
+    except OSError:
+        return path, None
+
+
+def module_binary_now(path):
+    try:
+        return path, os.stat(path).st_mtime
+    except OSError:
+        return path, None
+
+
+def utc(ts):
+    return datetime.datetime.fromtimestamp(ts, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def fmt(v, spec="%.2f"):
@@ -389,7 +412,16 @@ def render(args, env, rows, elapsed_s, finished):
     out.append("- Load average (1/5/15 min) at start: %s; at end: %s" % (env["load_start"], loadavg()))
     if args.note:
         out.append("- Note: %s" % args.note)
-    out.append("- onyx %s from `%s`, git commit %s" % (env["onyx_version"], env["onyx_path"], env["onyx_commit"]))
+    out.append("- onyx %s from `%s`, git commit %s: the state of that checkout when the run started" %
+               (env["onyx_version"], env["onyx_path"], env["onyx_commit"]))
+    so_path, so_mtime = env.get("onyx_binary", (None, None))
+    if so_mtime is not None:
+        out.append("- onyx extension module `%s` last modified %s" % (os.path.basename(so_path), utc(so_mtime)))
+        _, now = module_binary_now(so_path)
+        if now != so_mtime:
+            out.append("- **The onyx extension module was replaced during the run** (now modified %s): the "
+                       "latency process kept the one it had loaded, creation/RSS children started after the "
+                       "replacement loaded the new one." % ("?" if now is None else utc(now)))
     out.append("- onnxruntime %s, numpy %s, Python %s" % (env["ort_version"], np.__version__, platform.python_version()))
     out.append("- Runs: %d timed runs per runtime after %d warm-up runs each; %d creation/RSS children per runtime; "
                "the whole run took %.1f min" % (args.runs, args.warmup, args.create_reps, elapsed_s / 60.0))
@@ -517,6 +549,7 @@ def main(argv=None):
         "onyx_path": os.path.dirname(onyx_mod.__file__) if not isinstance(onyx_mod, str) else "-",
         "onyx_commit": git_describe(onyx_mod.__file__) if not isinstance(onyx_mod, str) else "-",
         "ort_version": onnxruntime.__version__,
+        "onyx_binary": module_binary(onyx_mod) if not isinstance(onyx_mod, str) else (None, None),
     }
     baselines = {rt: [] for rt in RUNTIMES}
     start = time.perf_counter()
