@@ -5,7 +5,7 @@
 #include <cstring>
 
 #include "core/thread_pool.h"
-#include "mlas/rnn_gemm.h"
+#include "mlas/gemm.h"
 
 namespace onyx::rnn {
 
@@ -45,6 +45,12 @@ std::vector<float> ToFloatVector(const Tensor& t, const KernelContext& ctx, cons
                                                           DataTypeName(t.dtype()));
   }
   return v;
+}
+
+// Float tensors are read in place (they outlive the kernel's Compute); others are converted.
+FloatValues AsFloats(const Tensor& t, const KernelContext& ctx, const char* name) {
+  if (t.dtype() == DataType::Float) return FloatValues(t.data<float>());
+  return FloatValues(ToFloatVector(t, ctx, name));
 }
 
 void CheckShape(const Tensor& t, const std::vector<int64_t>& want, const KernelContext& ctx, const char* name) {
@@ -143,15 +149,15 @@ RnnInputs ReadRnnInputs(const KernelContext& ctx, const RnnAttributes& attrs, in
   const int64_t H = in.hidden, D = in.dirs, Bn = in.batch;
   CheckShape(W, {D, gates * H, in.input_size}, ctx, "W");
   CheckShape(R, {D, gates * H, H}, ctx, "R");
-  in.X = ToFloatVector(X, ctx, "X");
-  if (attrs.layout == 1) in.X = SwapFirstTwo(in.X, Bn, in.seq, in.input_size);
-  in.W = ToFloatVector(W, ctx, "W");
-  in.R = ToFloatVector(R, ctx, "R");
+  if (attrs.layout == 1) in.X = FloatValues(SwapFirstTwo(ToFloatVector(X, ctx, "X"), Bn, in.seq, in.input_size));
+  else in.X = AsFloats(X, ctx, "X");
+  in.W = AsFloats(W, ctx, "W");
+  in.R = AsFloats(R, ctx, "R");
   if (const Tensor* B = ctx.OptionalInput(3)) {
     CheckShape(*B, {D, 2 * gates * H}, ctx, "B");
-    in.B = ToFloatVector(*B, ctx, "B");
+    in.B = AsFloats(*B, ctx, "B");
   } else {
-    in.B.assign(static_cast<size_t>(D * 2 * gates * H), 0.f);
+    in.B = FloatValues(std::vector<float>(static_cast<size_t>(D * 2 * gates * H), 0.f));
   }
   in.lens.assign(static_cast<size_t>(Bn), in.seq);
   if (const Tensor* L = ctx.OptionalInput(4)) {
@@ -179,7 +185,7 @@ RnnInputs ReadRnnInputs(const KernelContext& ctx, const RnnAttributes& attrs, in
     in.init_c = read_state(6, "initial_c");
     if (const Tensor* P = ctx.OptionalInput(7)) {
       CheckShape(*P, {D, 3 * H}, ctx, "P");
-      in.P = ToFloatVector(*P, ctx, "P");
+      in.P = AsFloats(*P, ctx, "P");
       in.has_peepholes = true;
     }
   }
@@ -218,11 +224,8 @@ void ProjectInputs(const float* x, int64_t rows, int64_t input_size, const float
     if (bias) std::memcpy(gx + r * gh, bias, gh * sizeof(float));
     else std::fill(gx + r * gh, gx + (r + 1) * gh, 0.f);
   }
-  // W transposed once so the product streams contiguous rows of it (see RnnGemmAccumulate).
-  std::vector<float> wt(static_cast<size_t>(input_size * gh));
-  for (int64_t i = 0; i < gh; ++i)
-    for (int64_t j = 0; j < input_size; ++j) wt[j * gh + i] = w[i * input_size + j];
-  mlas::RnnGemmAccumulate(rows, gh, input_size, x, input_size, wt.data(), gh, gx, gh, pool);
+  // One GEMM for every step: W is read as stored, transposed by the packing.
+  mlas::Sgemm(false, true, rows, gh, input_size, 1.f, x, input_size, w, input_size, 1.f, gx, gh, pool);
 }
 
 }  // namespace onyx::rnn

@@ -31,11 +31,31 @@ struct RnnAttributes {
   RnnAttributes(const KernelInfo& info, const std::vector<std::string>& defaults);
 };
 
+// Float values of an input: the tensor's own data when it is float, else a converted copy.
+class FloatValues {
+ public:
+  FloatValues() = default;
+  explicit FloatValues(const float* p) : p_(p) {}
+  explicit FloatValues(std::vector<float> v) : owned_(std::move(v)), p_(owned_.data()) {}
+  FloatValues(FloatValues&& o) noexcept : owned_(std::move(o.owned_)), p_(o.p_) {}  // the buffer moves along
+  FloatValues& operator=(FloatValues&& o) noexcept {
+    owned_ = std::move(o.owned_);
+    p_ = o.p_;
+    return *this;
+  }
+  const float* data() const { return p_; }
+
+ private:
+  std::vector<float> owned_;
+  const float* p_ = nullptr;
+};
+
 // Inputs in float, layout 0: X [seq, batch, input]; W, R, B, P as stored; states [dirs, batch, H].
 struct RnnInputs {
   int64_t seq = 0, batch = 0, input_size = 0, hidden = 0, dirs = 1;
   DataType dtype = DataType::Float;
-  std::vector<float> X, W, R, B, P, init_h, init_c;
+  FloatValues X, W, R, B, P;
+  std::vector<float> init_h, init_c;
   std::vector<int64_t> lens;  // per batch entry, in [0, seq]
   bool has_peepholes = false;
 };

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "core/thread_pool.h"
+#include "mlas/gemm.h"
 #include "mlas/rnn_gemm.h"
 #include "rnn/rnn_common.h"
 
@@ -26,14 +27,30 @@ DirectionWeights Weights(const RnnInputs& in, int64_t d, int64_t gates) {
           in.B.data() + d * 2 * GH + GH};
 }
 
-// R of one direction ([rows, H]) transposed to [H, rows], so that each step's product
-// streams contiguous rows of it.
-std::vector<float> TransposeR(const float* r, int64_t rows, int64_t h) {
-  std::vector<float> t(static_cast<size_t>(rows * h));
-  for (int64_t i = 0; i < rows; ++i)
-    for (int64_t j = 0; j < h; ++j) t[j * rows + i] = r[i * h + j];
-  return t;
-}
+// The recurrent weights R of one direction ([rows, H], gate blocks stacked) and each step's
+// product with the hidden state. One batch row makes it a matrix-vector product that streams
+// R's rows as stored (mlas::Sgemm's GEMV path); with more rows R is transposed once, so that
+// RnnGemmAccumulate streams contiguous rows of R^T.
+class RecurrentWeights {
+ public:
+  RecurrentWeights(const float* r, int64_t rows, int64_t h, int64_t batch) : r_(r), rows_(rows), h_(h) {
+    if (batch <= 1) return;
+    rt_.resize(static_cast<size_t>(rows * h));
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < h; ++j) rt_[j * rows + i] = r[i * h + j];
+  }
+
+  // c[Bn, n] (row stride ldc) += x[Bn, H] * R[row0 : row0 + n, :]^T.
+  void Accumulate(int64_t Bn, int64_t row0, int64_t n, const float* x, float* c, int64_t ldc, ThreadPool* pool) const {
+    if (rt_.empty()) mlas::Sgemm(false, true, Bn, n, h_, 1.f, x, h_, r_ + row0 * h_, h_, 1.f, c, ldc, pool);
+    else mlas::RnnGemmAccumulate(Bn, n, h_, x, h_, rt_.data() + row0, rows_, c, ldc, pool);
+  }
+
+ private:
+  const float* r_;
+  int64_t rows_, h_;
+  std::vector<float> rt_;
+};
 
 // Time step of iteration s for a direction.
 inline int64_t StepTime(int64_t s, int64_t seq, bool reverse) { return reverse ? seq - 1 - s : s; }
@@ -72,12 +89,12 @@ class RnnKernel final : public OpKernel {
       const Activation& f = attrs_.activations[d];
       for (int64_t i = 0; i < H; ++i) bias[i] = w.Wb[i] + w.Rb[i];
       ProjectInputs(in.X.data(), S * Bn, in.input_size, w.W, H, bias.data(), gx.data(), pool);
-      const std::vector<float> rt = TransposeR(w.R, H, H);
+      const RecurrentWeights rw(w.R, H, H, Bn);
       float* h = y_h.data() + d * Bn * H;
       for (int64_t s = 0; s < S; ++s) {
         const int64_t t = StepTime(s, S, reverse);
         std::memcpy(gates.data(), gx.data() + t * Bn * H, Bn * H * sizeof(float));
-        mlas::RnnGemmAccumulate(Bn, H, H, h, H, rt.data(), H, gates.data(), H, pool);
+        rw.Accumulate(Bn, 0, H, h, gates.data(), H, pool);
         ForRows(pool, Bn, H, [&](int64_t b) {
           if (t >= in.lens[b]) return;
           float* g = gates.data() + b * H;
@@ -117,13 +134,13 @@ class GruKernel final : public OpKernel {
       // With linear_before_reset the candidate's recurrent bias sits inside the reset product.
       for (int64_t i = 0; i < GH; ++i) bias[i] = w.Wb[i] + (linear_before_reset_ && i >= 2 * H ? 0.f : w.Rb[i]);
       ProjectInputs(in.X.data(), S * Bn, in.input_size, w.W, GH, bias.data(), gx.data(), pool);
-      const std::vector<float> rt = TransposeR(w.R, GH, H);
+      const RecurrentWeights rw(w.R, GH, H, Bn);
       const float* Rbh = w.Rb + 2 * H;
       float* h = y_h.data() + d * Bn * H;
       for (int64_t s = 0; s < S; ++s) {
         const int64_t t = StepTime(s, S, reverse);
         std::memcpy(gates.data(), gx.data() + t * Bn * GH, Bn * GH * sizeof(float));
-        mlas::RnnGemmAccumulate(Bn, 2 * H, H, h, H, rt.data(), GH, gates.data(), GH, pool);
+        rw.Accumulate(Bn, 0, 2 * H, h, gates.data(), GH, pool);
         ForRows(pool, Bn, H, [&](int64_t b) {
           if (t >= in.lens[b]) return;
           float* zr = gates.data() + b * GH;
@@ -137,8 +154,7 @@ class GruKernel final : public OpKernel {
         });
         // rec = (r * h) Rh^T, or h Rh^T when the reset applies after the product.
         std::fill(rec.begin(), rec.end(), 0.f);
-        mlas::RnnGemmAccumulate(Bn, H, H, linear_before_reset_ ? h : rh.data(), H, rt.data() + 2 * H, GH, rec.data(), H,
-                                pool);
+        rw.Accumulate(Bn, 2 * H, H, linear_before_reset_ ? h : rh.data(), rec.data(), H, pool);
         ForRows(pool, Bn, H, [&](int64_t b) {
           if (t >= in.lens[b]) return;
           float* z = gates.data() + b * GH;
@@ -189,13 +205,13 @@ class LstmKernel final : public OpKernel {
       const float* P = in.has_peepholes ? in.P.data() + d * 3 * H : nullptr;
       for (int64_t i = 0; i < GH; ++i) bias[i] = w.Wb[i] + w.Rb[i];
       ProjectInputs(in.X.data(), S * Bn, in.input_size, w.W, GH, bias.data(), gx.data(), pool);
-      const std::vector<float> rt = TransposeR(w.R, GH, H);
+      const RecurrentWeights rw(w.R, GH, H, Bn);
       float* h = y_h.data() + d * Bn * H;
       float* c = y_c.data() + d * Bn * H;
       for (int64_t s = 0; s < S; ++s) {
         const int64_t t = StepTime(s, S, reverse);
         std::memcpy(gates.data(), gx.data() + t * Bn * GH, Bn * GH * sizeof(float));
-        mlas::RnnGemmAccumulate(Bn, GH, H, h, H, rt.data(), GH, gates.data(), GH, pool);
+        rw.Accumulate(Bn, 0, GH, h, gates.data(), GH, pool);
         ForRows(pool, Bn, H, [&](int64_t b) {
           if (t >= in.lens[b]) return;
           float* gi = gates.data() + b * GH;
