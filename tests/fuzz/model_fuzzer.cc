@@ -2,12 +2,17 @@
 // included) and run once on inputs derived from the bytes. Every failure must surface as an
 // onyx::Error; anything else (a crash, a sanitizer report, another exception type, a hang) is a
 // finding. The same function replays kept crashers in the normal build (replay_main.cc).
+#include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -57,6 +62,43 @@ bool MakeFeed(const onyx::ValueInfo& info, SplitMix64& rng, onyx::Tensor* out) {
   return true;
 }
 
+// Stops runs that take longer than kRunBudget: a model may legitimately loop 2^62 times (a Loop
+// whose trip count is a random feed), which is no bug but would read as a libFuzzer timeout.
+// One thread sets the current run's RunOptions::terminate once its deadline has passed.
+constexpr auto kRunBudget = std::chrono::seconds(2);
+
+class Watchdog {
+ public:
+  Watchdog() : thread_([this] { Watch(); }) { thread_.detach(); }
+  void Arm(std::shared_ptr<std::atomic<bool>> flag) {
+    std::lock_guard<std::mutex> lock(mu_);
+    flag_ = std::move(flag);
+    deadline_ = std::chrono::steady_clock::now() + kRunBudget;
+  }
+  void Disarm() {
+    std::lock_guard<std::mutex> lock(mu_);
+    flag_.reset();
+  }
+
+ private:
+  void Watch() {
+    for (;;) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      std::lock_guard<std::mutex> lock(mu_);
+      if (flag_ && std::chrono::steady_clock::now() > deadline_) flag_->store(true);
+    }
+  }
+  std::mutex mu_;
+  std::shared_ptr<std::atomic<bool>> flag_;
+  std::chrono::steady_clock::time_point deadline_;
+  std::thread thread_;
+};
+
+Watchdog& TheWatchdog() {
+  static Watchdog* w = new Watchdog;  // never destroyed: its thread runs until the process exits
+  return *w;
+}
+
 }  // namespace
 
 // Tensors past 256 MiB are refused (onyx::Error) rather than allocated: under ASan a failed huge
@@ -81,7 +123,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (!MakeFeed(info, rng, &t)) return 0;
       feeds.emplace_back(info.name, onyx::Value(std::move(t)));
     }
-    session.RunValues(feeds);  // not Run(): outputs may be sequences or optionals
+    onyx::RunOptions run_options;
+    TheWatchdog().Arm(run_options.terminate);
+    try {
+      session.RunValues(feeds, {}, run_options);  // not Run(): outputs may be sequences or optionals
+    } catch (...) {
+      TheWatchdog().Disarm();
+      throw;
+    }
+    TheWatchdog().Disarm();
   } catch (const onyx::Error& e) {
     // The expected outcome for most mutated models: a clear error. ONYX_FUZZ_VERBOSE=1 prints
     // it, to see how far inputs get (parse, session creation or run).

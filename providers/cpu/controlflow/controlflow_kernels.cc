@@ -209,6 +209,13 @@ class ScanKernel : public OpKernel {
     if (num_state_ + num_scan_in_ == 0) throw ctx.MakeError(ErrorCode::InvalidGraph, "Scan has no inputs");
     const Tensor& any = ctx.Input(first);
     const int64_t batch = any.rank() ? any.dim(0) : 0;
+    for (int64_t i = 0; i < num_state_ + num_scan_in_; ++i) {
+      const Tensor& t = ctx.Input(first + i);
+      if (t.rank() == 0 || t.dim(0) != batch)
+        throw ctx.MakeError(ErrorCode::InvalidArgument, "every Scan-8 input should have the batch dim " + std::to_string(batch) +
+                                                            " first, input " + std::to_string(first + i) + " has shape " +
+                                                            ShapeToString(t.shape()));
+    }
     if (const Tensor* lens = ctx.OptionalInput(0)) {
       std::vector<int64_t> l = ReadInt64s(*lens, ctx);
       for (int64_t j = 0; j < num_scan_in_; ++j) {
