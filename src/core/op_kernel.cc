@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "core/execution_provider.h"
+#include "core/output_fill.h"
 
 #include "core/kernel_registry.h"
 
@@ -85,10 +86,15 @@ Tensor& KernelContext::Output(size_t i, DataType dtype, const std::vector<int64_
   // The slot may come with a block the session planned for it (a per-run arena); it serves when
   // the kernel asks for the shape that inference predicted.
   if (slot.defined() && slot.on_cpu() && (!p || p->is_cpu()) && slot.dtype() == dtype && slot.shape() == shape) {
-    if (slot.nbytes()) std::memset(slot.raw_data(), 0, slot.nbytes());
+    if (slot.nbytes() && dtype != DataType::String) FillStorage(slot.raw_data(), slot.nbytes(), KernelOutputFill());
     return slot;
   }
-  slot = p && !p->is_cpu() ? p->Allocate(dtype, shape) : Tensor(dtype, shape);
+  if (p && !p->is_cpu()) {
+    slot = p->Allocate(dtype, shape);
+  } else {
+    ScopedOutputFill fill(KernelOutputFill());  // (see output_fill.h)
+    slot = Tensor(dtype, shape);
+  }
   return slot;
 }
 

@@ -8,6 +8,7 @@
 #include "onyx/error.h"
 #include "onyx/value.h"
 #include "core/memory_limits.h"
+#include "core/output_fill.h"
 
 namespace onyx {
 
@@ -117,6 +118,26 @@ void CheckAllocationSize(int64_t count, size_t element_bytes, const char* what) 
 }
 
 namespace {
+thread_local OutputFill tensor_fill = OutputFill::Zero;
+}  // namespace
+
+OutputFill KernelOutputFill() {
+  static const OutputFill fill = [] {
+    const char* env = std::getenv("ONYX_POISON_OUTPUTS");
+    return env && *env && std::string(env) != "0" ? OutputFill::Poison : OutputFill::None;
+  }();
+  return fill;
+}
+
+ScopedOutputFill::ScopedOutputFill(OutputFill fill) : saved_(tensor_fill) { tensor_fill = fill; }
+ScopedOutputFill::~ScopedOutputFill() { tensor_fill = saved_; }
+
+void FillStorage(void* p, unsigned long n, OutputFill fill) {
+  if (fill == OutputFill::Zero) std::memset(p, 0, n);
+  else if (fill == OutputFill::Poison) std::memset(p, 0xFF, n);
+}
+
+namespace {
 
 // A model can ask for any size: running out of memory is an error, not a crash.
 [[noreturn]] void OutOfMemory(int64_t count, size_t element_bytes) {
@@ -146,7 +167,7 @@ std::shared_ptr<void> Allocate(DataType dtype, int64_t count) {
   } catch (const std::bad_alloc&) {
     OutOfMemory(count, es);
   }
-  std::memset(p, 0, bytes);
+  FillStorage(p, bytes, tensor_fill);
   return std::shared_ptr<void>(p, [](void* q) { ::operator delete[](q, std::align_val_t(64)); });
 }
 }  // namespace

@@ -1,6 +1,7 @@
 // RoiAlign: bilinear samples on a regular grid inside each bin of each region, averaged
 // (avg) or maxed (max). Max mode takes the max of the four weighted corner terms of each
 // sample, which is what onnxruntime and the ONNX reference compute.
+#include <cstring>
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -59,7 +60,10 @@ class RoiAlignKernel final : public OpKernel {
         throw ctx.MakeError(ErrorCode::InvalidArgument, "batch index " + std::to_string(b) + " is out of range [0, " + std::to_string(n) + ")");
     Tensor& y = ctx.Output(0, x.dtype(), {num_rois, channels, out_h_, out_w_});
     if (y.size() == 0) return;
-    if (height == 0 || width == 0) return;
+    if (height == 0 || width == 0) {  // nothing to sample: zeros
+      std::memset(y.raw_data(), 0, y.nbytes());
+      return;
+    }
     DispatchFloating(x.dtype(), ctx, [&](auto tag) {
       using T = typename decltype(tag)::type;
       const T* xd = x.data<T>();

@@ -1,5 +1,6 @@
 // MaxUnpool (scatter of pooled values to their recorded flat indices) and CenterCropPad
 // (centred crop or zero pad per axis).
+#include <cstring>
 #include <vector>
 
 #include "detection/detection_kernels.h"
@@ -38,6 +39,7 @@ class MaxUnpoolKernel final : public OpKernel {
                                                             std::to_string(out_shape.size()));
     }
     Tensor& y = ctx.Output(0, x.dtype(), out_shape);
+    std::memset(y.raw_data(), 0, y.nbytes());  // only the indexed elements are written
     const std::vector<int64_t> idx = ReadInt64s(idx_t, ctx);
     // Indices address the inferred (unpadded) shape; with an explicit output_shape that block
     // sits at the origin of the output, as in the ONNX reference.
@@ -100,6 +102,7 @@ class CenterCropPadKernel final : public OpKernel {
       else dst_start[a] = (target - dim) / 2;
     }
     Tensor& y = ctx.Output(0, x.dtype(), out_shape);
+    if (x.dtype() != DataType::String && y.nbytes()) std::memset(y.raw_data(), 0, y.nbytes());  // padding is zero
     if (y.size() == 0 || rank == 0) {
       if (rank == 0) CopyElements(x.dtype(), y.raw_data(), x.raw_data(), x.size());
       return;

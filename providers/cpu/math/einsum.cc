@@ -2,6 +2,7 @@
 // (diagonals), any number of inputs. Two-input float/double contractions run as a batched GEMM
 // after permuting operands to [batch, M, K] x [batch, K, N]; everything else runs as a direct
 // loop over output and summed indices.
+#include <cstring>
 #include <algorithm>
 #include <cctype>
 
@@ -307,7 +308,10 @@ class EinsumKernel final : public OpKernel {
       Tensor& Y = ctx.Output(0, ins[0]->dtype(), out_shape);
       if (Y.size() == 0) return;
       for (const Tensor* t : ins)
-        if (t->size() == 0) return;  // empty sums are zero
+        if (t->size() == 0) {  // empty sums are zero
+          std::memset(Y.raw_data(), 0, Y.nbytes());
+          return;
+        }
       if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
         if (TryGemm<T>(s, ins, Y, ctx.thread_pool())) return;
       }

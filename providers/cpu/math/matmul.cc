@@ -93,7 +93,11 @@ class MatMulKernel final : public OpKernel {
     Dispatch<kMatMulTypes>(A.dtype(), ctx, [&](auto tag) {
       using T = typename decltype(tag)::type;
       Tensor& Y = ctx.Output(0, A.dtype(), out_shape);
-      if (Y.size() == 0 || K == 0) return;  // outputs start zeroed
+      if (Y.size() == 0) return;
+      if (K == 0) {  // no products: zeros
+        std::memset(Y.raw_data(), 0, Y.nbytes());
+        return;
+      }
       const int64_t nbatch = ShapeSize(batch);
       const T* pa = A.data<T>();
       const T* pb = B.data<T>();
@@ -188,6 +192,8 @@ class GemmKernel final : public OpKernel {
         if (use_c)
           for (int64_t i = 0; i < Y.size(); ++i)
             py[i] = Elem<T>::Store(static_cast<ComputeT<T>>(static_cast<ComputeT<T>>(beta_) * Elem<T>::Load(py[i])));
+        else
+          std::memset(py, 0, Y.nbytes());
         return;
       }
       if constexpr (std::is_same_v<T, float>) {

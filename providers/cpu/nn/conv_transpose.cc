@@ -1,5 +1,6 @@
 // ConvTranspose (ai.onnx 1, 11, 22): the gradient of Conv with respect to its input. Computed
 // per group as col = W^T x X, then col2im adds every column into the output image.
+#include <cstring>
 #include <algorithm>
 #include <memory>
 #include <vector>
@@ -111,6 +112,7 @@ class ConvTranspose final : public OpKernel {
     std::vector<int64_t> y_shape = {p.batch, p.out_channels};
     y_shape.insert(y_shape.end(), p.y_spatial.begin(), p.y_spatial.end());
     Tensor& Y = ctx.Output(0, X.dtype(), y_shape);
+    std::memset(Y.raw_data(), 0, Y.nbytes());  // the column products are added into Y
     ThreadPool* pool = ctx.thread_pool();
     switch (X.dtype()) {
       case DataType::Float:

@@ -1,4 +1,6 @@
 // CumSum and CumProd (running sums and products along an axis) and Trilu (keep the upper or lower triangle).
+#include <cstring>
+
 #include "core/thread_pool.h"
 #include "tensor/tensor_helpers.h"
 
@@ -85,6 +87,7 @@ class TriluKernel final : public OpKernel {
     if (const Tensor* kt = ctx.OptionalInput(1)) k = ReadScalarInt(*kt, ctx, "k");
     Tensor& y = ctx.Output(0, x.dtype(), x.shape());
     if (y.size() == 0) return;
+    if (y.nbytes()) std::memset(y.raw_data(), 0, y.nbytes());  // only the kept triangle is copied
     const int64_t rows = x.dim(x.rank() - 2), cols = x.dim(x.rank() - 1), matrices = x.size() / (rows * cols);
     // Row i keeps columns [lo, hi): upper keeps j - i >= k, lower keeps j - i <= k. Clamping
     // first keeps i + k from overflowing for extreme k.

@@ -1,5 +1,6 @@
 // Ops that make new tensors from attributes or small inputs: Constant, ConstantOfShape, Range,
 // EyeLike, OneHot.
+#include <cstring>
 #include <cmath>
 
 #include "tensor/tensor_helpers.h"
@@ -173,6 +174,7 @@ class EyeLikeKernel final : public OpKernel {
     if (x.rank() != 2) throw ctx.MakeError(ErrorCode::InvalidArgument, "input should be 2-D, got shape " + ShapeToString(x.shape()));
     const DataType dt = dtype_ == DataType::Undefined ? x.dtype() : dtype_;
     Tensor& y = ctx.Output(0, dt, x.shape());
+    std::memset(y.raw_data(), 0, y.nbytes());  // only the diagonal is set
     const int64_t rows = x.dim(0), cols = x.dim(1);
     const int64_t k = std::clamp<int64_t>(k_, -rows, cols);  // beyond these every diagonal is empty
     for (int64_t i = std::max<int64_t>(0, -k); i < rows && i + k < cols; ++i) SetOne(y, i * cols + i + k, ctx);

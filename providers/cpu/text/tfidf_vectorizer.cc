@@ -3,6 +3,7 @@
 // are mapped to pool ids first so that both input kinds match n-grams as int64 keys. Unigrams do
 // not depend on the skip distance, so they are counted on the first (skip 0) pass only.
 // weights_ holds the weight of each output column.
+#include <cstring>
 #include <algorithm>
 #include <map>
 #include <unordered_map>
@@ -87,6 +88,7 @@ class TfIdfVectorizerKernel : public OpKernel {
     const int64_t cols = x.rank() == 2 ? x.dim(1) : x.dim(0);
     Tensor& y = ctx.Output(0, DataType::Float, x.rank() == 2 ? std::vector<int64_t>{rows, width_} : std::vector<int64_t>{width_});
     if (y.size() == 0) return;
+    std::memset(y.raw_data(), 0, y.nbytes());  // counts are added up
 
     // Input items as int64 keys; strings outside the pool become a key no n-gram contains.
     std::vector<int64_t> ids(static_cast<size_t>(x.size()));
