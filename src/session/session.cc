@@ -18,6 +18,7 @@
 #endif
 #include "model/model_loader.h"
 #include "graph/shape_inference.h"
+#include "image/image_kernels.h"
 #include "optimizer/optimizer.h"
 #include "session/execution_plan.h"
 #include "session/partitioner.h"
@@ -28,6 +29,7 @@ const KernelRegistry& KernelRegistry::Global() {
   static const KernelRegistry registry = [] {
     KernelRegistry r;
     RegisterCpuKernels(r);
+    RegisterImageKernels(r);
 #ifdef ONYX_USE_CUDA
     cuda::RegisterCudaKernels(r);
     cuda::RegisterCudaProvider();

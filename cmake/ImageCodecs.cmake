@@ -1,0 +1,61 @@
+# The ImageDecoder kernel (providers/cpu/image/) decodes BMP and PNM itself and JPEG, PNG, TIFF,
+# WebP and JPEG 2000 through the system libraries found here. A codec that is missing (or
+# ONYX_WITH_IMAGE_CODECS=OFF) still builds: the kernel refuses that format with an onyx::Error
+# naming the library.
+#
+# Only the codec sources see the libraries' headers and ONYX_HAVE_* definitions, so every other
+# object's compile line (and its ccache entry) is the same with and without the codecs. The
+# libraries are linked by file (not imported targets) so that nothing propagates include paths.
+option(ONYX_WITH_IMAGE_CODECS "ImageDecoder: use the system JPEG, PNG, TIFF, WebP and OpenJPEG libraries" ON)
+
+set(ONYX_IMAGE_CODEC_LIBRARIES "")
+set(ONYX_IMAGE_CODECS_FOUND "")
+set(ONYX_IMAGE_CODECS_MISSING "")
+
+function(onyx_image_codec name source defs includes libraries)
+  set(file ${CMAKE_CURRENT_SOURCE_DIR}/providers/cpu/image/${source})
+  set_source_files_properties(${file} PROPERTIES COMPILE_DEFINITIONS "${defs}" INCLUDE_DIRECTORIES "${includes}")
+  set(ONYX_IMAGE_CODEC_LIBRARIES ${ONYX_IMAGE_CODEC_LIBRARIES} ${libraries} PARENT_SCOPE)
+  set(ONYX_IMAGE_CODECS_FOUND ${ONYX_IMAGE_CODECS_FOUND} ${name} PARENT_SCOPE)
+endfunction()
+
+if(ONYX_WITH_IMAGE_CODECS)
+  find_package(JPEG QUIET)
+  if(JPEG_FOUND)
+    onyx_image_codec(libjpeg jpeg_codec.cc ONYX_HAVE_JPEG=1 "${JPEG_INCLUDE_DIRS}" "${JPEG_LIBRARIES}")
+  else()
+    list(APPEND ONYX_IMAGE_CODECS_MISSING libjpeg)
+  endif()
+  find_package(PNG QUIET)
+  if(PNG_FOUND)
+    onyx_image_codec(libpng png_codec.cc "ONYX_HAVE_PNG=1;${PNG_DEFINITIONS}" "${PNG_INCLUDE_DIRS}" "${PNG_LIBRARIES}")
+  else()
+    list(APPEND ONYX_IMAGE_CODECS_MISSING libpng)
+  endif()
+  find_package(TIFF QUIET)
+  if(TIFF_FOUND)
+    onyx_image_codec(libtiff tiff_codec.cc ONYX_HAVE_TIFF=1 "${TIFF_INCLUDE_DIRS}" "${TIFF_LIBRARIES}")
+  else()
+    list(APPEND ONYX_IMAGE_CODECS_MISSING libtiff)
+  endif()
+  find_package(PkgConfig QUIET)
+  if(PKG_CONFIG_FOUND)
+    pkg_check_modules(ONYX_WEBP QUIET libwebp)
+    pkg_check_modules(ONYX_OPENJP2 QUIET libopenjp2)
+  endif()
+  if(ONYX_WEBP_FOUND)
+    onyx_image_codec(libwebp webp_codec.cc ONYX_HAVE_WEBP=1 "${ONYX_WEBP_INCLUDE_DIRS}" "${ONYX_WEBP_LINK_LIBRARIES}")
+  else()
+    list(APPEND ONYX_IMAGE_CODECS_MISSING libwebp)
+  endif()
+  if(ONYX_OPENJP2_FOUND)
+    onyx_image_codec(libopenjp2 jpeg2000_codec.cc ONYX_HAVE_OPENJP2=1 "${ONYX_OPENJP2_INCLUDE_DIRS}" "${ONYX_OPENJP2_LINK_LIBRARIES}")
+  else()
+    list(APPEND ONYX_IMAGE_CODECS_MISSING libopenjp2)
+  endif()
+else()
+  set(ONYX_IMAGE_CODECS_MISSING "libjpeg;libpng;libtiff;libwebp;libopenjp2 (ONYX_WITH_IMAGE_CODECS=OFF)")
+endif()
+list(JOIN ONYX_IMAGE_CODECS_FOUND " " _found)
+list(JOIN ONYX_IMAGE_CODECS_MISSING " " _missing)
+message(STATUS "ImageDecoder codecs: BMP and PNM built in; ${_found}; missing: ${_missing}")
