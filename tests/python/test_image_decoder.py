@@ -87,6 +87,11 @@ def test_gray_alpha_and_palette_sources_in_grayscale(runtime, mode, fmt, feature
     _check(runtime, _encode(_picture(mode), fmt), "Grayscale")
 
 
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_tiff_orientation_is_applied_as_pillow_does(runtime, orientation):
+    _check(runtime, _encode(_picture("RGB"), "TIFF", tiffinfo={274: orientation}), "RGB")
+
+
 def test_a_truncated_image_is_refused(runtime):
     encoded = _encode(_picture("RGB"), "PNG")[:60]
     sess = runtime.InferenceSession(_model("RGB").SerializeToString(), providers=["CPUExecutionProvider"])

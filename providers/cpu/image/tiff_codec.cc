@@ -1,5 +1,5 @@
 // TIFF through libtiff: the first directory, read with the RGBA interface (any photometric,
-// compression, bit depth and orientation libtiff handles), alpha dropped. libtiff reports errors
+// compression and bit depth libtiff handles), turned by its Orientation tag, alpha dropped. libtiff reports errors
 // and warnings through per-handle handlers (TIFFOpenOptions, libtiff >= 4.5) that keep the first
 // error and print nothing.
 #include "image/image_decode.h"
@@ -92,16 +92,35 @@ RgbImage DecodeTiff(const uint8_t* data, size_t size) {
   char why[1024] = {0};
   if (!TIFFRGBAImageOK(h.tif, why)) ThrowCorrupt(kTiff, why);
   CheckImageSize(kTiff, width, height, 4);
+  // Pillow turns the image as its Orientation tag says. libtiff's RGBA reader flips for
+  // orientations 2-4 but treats the transposed ones (5-8) as their unturned counterparts: read
+  // those as stored and transpose here.
+  uint16_t orientation = ORIENTATION_TOPLEFT;
+  TIFFGetFieldDefaulted(h.tif, TIFFTAG_ORIENTATION, &orientation);
+  const bool transposed = orientation >= ORIENTATION_LEFTTOP && orientation <= ORIENTATION_LEFTBOT;
   std::vector<uint32_t> raster(static_cast<size_t>(width) * height);
-  if (!TIFFReadRGBAImageOriented(h.tif, width, height, raster.data(), ORIENTATION_TOPLEFT, 1) || file.failed)
+  if (!TIFFReadRGBAImageOriented(h.tif, width, height, raster.data(), transposed ? orientation : ORIENTATION_TOPLEFT, 1) ||
+      file.failed)
     ThrowCorrupt(kTiff, file.message);
-  RgbImage img = MakeRgbImage(kTiff, width, height);
+  const int64_t w = width, ht = height;  // as stored
+  RgbImage img = transposed ? MakeRgbImage(kTiff, ht, w) : MakeRgbImage(kTiff, w, ht);
   uint8_t* out = img.rgb.data();
-  for (size_t i = 0; i < raster.size(); ++i) {
-    out[3 * i] = static_cast<uint8_t>(TIFFGetR(raster[i]));
-    out[3 * i + 1] = static_cast<uint8_t>(TIFFGetG(raster[i]));
-    out[3 * i + 2] = static_cast<uint8_t>(TIFFGetB(raster[i]));
-  }
+  for (int64_t y = 0; y < img.height; ++y)
+    for (int64_t x = 0; x < img.width; ++x) {
+      int64_t sy = y, sx = x;  // the stored pixel shown at (y, x)
+      switch (transposed ? orientation : 0) {
+        case ORIENTATION_LEFTTOP: sy = x, sx = y; break;
+        case ORIENTATION_RIGHTTOP: sy = ht - 1 - x, sx = y; break;
+        case ORIENTATION_RIGHTBOT: sy = ht - 1 - x, sx = w - 1 - y; break;
+        case ORIENTATION_LEFTBOT: sy = x, sx = w - 1 - y; break;
+        default: break;
+      }
+      const uint32_t p = raster[static_cast<size_t>(sy * w + sx)];
+      uint8_t* o = out + (y * img.width + x) * 3;
+      o[0] = static_cast<uint8_t>(TIFFGetR(p));
+      o[1] = static_cast<uint8_t>(TIFFGetG(p));
+      o[2] = static_cast<uint8_t>(TIFFGetB(p));
+    }
   return img;
 }
 
