@@ -75,11 +75,13 @@ def test_rgb_images_match_the_reference(runtime, name, pixel_format):
     _check(runtime, _encode(_picture("RGB"), fmt, **options), pixel_format)
 
 
-# Gray and alpha sources: the reference returns [H, W] (gray) or [H, W, 4] (alpha) for RGB, so
-# only Grayscale compares; onyx always returns the operator's [H, W, 1].
+# Gray, palette, alpha and CMYK sources: for RGB the reference returns Pillow's raw array ([H, W]
+# gray, palette indices, or 4 channels) where onyx returns the operator's [H, W, 3], so only
+# Grayscale (Pillow's convert("L")) compares.
 @pytest.mark.parametrize("mode,fmt,feature", [
     ("L", "PNG", "zlib"), ("L", "JPEG", "jpg"), ("L", "BMP", None), ("L", "TIFF", None), ("L", "PPM", None),
     ("RGBA", "PNG", "zlib"), ("RGBA", "TIFF", None), ("P", "PNG", "zlib"), ("P", "BMP", None),
+    ("CMYK", "JPEG", "jpg"), ("LA", "PNG", "zlib"), ("RGBA", "WEBP", "webp"),
 ])
 def test_gray_alpha_and_palette_sources_in_grayscale(runtime, mode, fmt, feature):
     if feature and not features.check(feature):

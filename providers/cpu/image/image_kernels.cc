@@ -3,6 +3,8 @@
 // magic bytes. Outputs match ONNX's reference implementation, which decodes with Pillow.
 #include "image/image_kernels.h"
 
+#include <algorithm>
+
 #include "cpu_kernels.h"
 #include "image/image_decode.h"
 #include "kernel_utils.h"

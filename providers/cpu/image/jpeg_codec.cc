@@ -118,7 +118,6 @@ RgbImage DecodeJpeg(const uint8_t* data, size_t size) {
   uint8_t* out = img.rgb.data();
   uint8_t* cmyk_row = row.data();
   const size_t stride = static_cast<size_t>(img.width) * 3;
-  const bool inverted = d.cinfo.saw_Adobe_marker;
   const bool ok = Guarded(d.err, [&] {
     jpeg_start_decompress(&d.cinfo);
     if (d.cinfo.output_components != (cmyk ? 4 : 3)) Fail(reinterpret_cast<j_common_ptr>(&d.cinfo), "unexpected component count");
@@ -129,7 +128,8 @@ RgbImage DecodeJpeg(const uint8_t* data, size_t size) {
       if (cmyk) {
         for (size_t x = 0; x < d.cinfo.output_width; ++x) {
           int c[4];
-          for (int k = 0; k < 4; ++k) c[k] = inverted ? 255 - cmyk_row[4 * x + k] : cmyk_row[4 * x + k];
+          // Pillow reads every CMYK JPEG with Adobe's inverted convention (rawmode CMYK;I).
+          for (int k = 0; k < 4; ++k) c[k] = 255 - cmyk_row[4 * x + k];
           const int nk = 255 - c[3];
           for (int k = 0; k < 3; ++k) dst[3 * x + k] = CmykChannel(c[k], nk);
         }
