@@ -6,6 +6,7 @@
 #   build-tsan  clang, ThreadSanitizer: the concurrency tests.
 # Any sanitizer report fails the stage. Environment knobs:
 #   FUZZ_RUNS (default 20000) inputs for the fuzz run (at most 3 minutes); 0 skips it
+#   IMAGE_FUZZ_RUNS (default 20000) inputs for the ImageDecoder fuzzer (at most 2 minutes); 0 skips it
 #   SANITIZE_ONLY=asan|tsan   one build only
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +19,7 @@ common=(-G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEB
 if [ "$only" != tsan ]; then
   echo "== ASan + UBSan build"
   cmake -S . -B build-asan "${common[@]}" -DONYX_SANITIZE=address -DONYX_BUILD_FUZZERS=ON >/dev/null
-  ninja -C build-asan onyx_unit_tests onyx_cli onyx_fuzz_replay onyx_model_fuzzer
+  ninja -C build-asan onyx_unit_tests onyx_cli onyx_fuzz_replay onyx_model_fuzzer onyx_image_fuzz_replay onyx_image_fuzzer
   export ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1:allocator_may_return_null=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
@@ -27,6 +28,7 @@ if [ "$only" != tsan ]; then
 
   echo "== fuzz regressions and malformed corpus under ASan + UBSan"
   build-asan/bin/onyx_fuzz_replay tests/fuzz/regressions tests/data/malformed 2>/dev/null
+  build-asan/bin/onyx_image_fuzz_replay tests/fuzz/image_seeds 2>/dev/null
 
   # Kernel outputs start as 0xFF bytes here (ONYX_POISON_OUTPUTS, see src/core/output_fill.h): a
   # kernel that leaves part of an output unwritten fails its tests instead of passing on zeros.
@@ -56,6 +58,23 @@ if [ "$only" != tsan ]; then
       exit 1
     fi
     grep -E "stat::number_of_executed_units|stat::peak_rss_mb|Done" build-asan/fuzz.log || true
+  fi
+
+  image_runs=${IMAGE_FUZZ_RUNS:-20000}
+  if [ "$image_runs" != 0 ]; then
+    echo "== ImageDecoder fuzzer: $image_runs inputs"
+    # Seeds: one small image per format (tests/fuzz/image_seeds); new finds stay in build-asan.
+    corpus=build-asan/image-fuzz-corpus
+    mkdir -p "$corpus" build-asan/image-fuzz-artifacts
+    if ! build-asan/bin/onyx_image_fuzzer -seed=1 -runs="$image_runs" -max_total_time=120 -timeout=20 -rss_limit_mb=4096 \
+        -max_len=65536 -artifact_prefix=build-asan/image-fuzz-artifacts/ -print_final_stats=1 \
+        "$corpus" tests/fuzz/image_seeds 2>build-asan/image-fuzz.log; then
+      tail -n 60 build-asan/image-fuzz.log
+      echo "The image fuzzer found an input that breaks a decoder: it is in build-asan/image-fuzz-artifacts/."
+      echo "Fix the bug and keep the input in tests/fuzz/image_seeds/, named after the bug."
+      exit 1
+    fi
+    grep -E "stat::number_of_executed_units|stat::peak_rss_mb|Done" build-asan/image-fuzz.log || true
   fi
 fi
 

@@ -19,6 +19,7 @@
 #include "model/model_loader.h"
 #include "graph/gradient.h"
 #include "graph/shape_inference.h"
+#include "image/image_kernels.h"
 #include "optimizer/optimizer.h"
 #include "session/execution_plan.h"
 #include "session/partitioner.h"
@@ -29,6 +30,7 @@ const KernelRegistry& KernelRegistry::Global() {
   static const KernelRegistry registry = [] {
     KernelRegistry r;
     RegisterCpuKernels(r);
+    RegisterImageKernels(r);
 #ifdef ONYX_USE_CUDA
     cuda::RegisterCudaKernels(r);
     cuda::RegisterCudaProvider();
