@@ -1,0 +1,11 @@
+#include "ml/ml_common.h"
+
+namespace onyx::ml {
+
+void RegisterMlKernels(KernelRegistry& r) {
+  RegisterSimpleMlKernels(r);
+  RegisterTreeEnsembleKernels(r);
+  RegisterTreeEnsembleLegacyKernels(r);
+}
+
+}  // namespace onyx::ml
