@@ -69,7 +69,7 @@ double Probit(double v) {
   const float a = 2 / (3.14159f * 0.147f) + 0.5f * lg;
   const float b = 1 / 0.147f * lg;
   const float c = -a + std::sqrt(a * a - b);
-  return 1.41421356f * sgn * std::sqrt(c - a);
+  return 1.41421356f * sgn * std::sqrt(c);
 }
 
 void ApplyPostTransform(PostTransform pt, double* s, int64_t n) {

@@ -1,0 +1,314 @@
+"""ai.onnx.ml operators against onnxruntime: ArrayFeatureExtractor, Binarizer, TreeEnsemble (opset 5)
+and TreeEnsembleRegressor/Classifier (opsets 1 and 3) on models built with onnx.helper, with
+random trees (every node mode, NaN inputs, missing values tracking true) and every aggregate and
+post transform."""
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+ML = "ai.onnx.ml"
+
+
+def make_model(node, inputs, outputs, ml_opset, onnx_opset=19):
+    graph = helper.make_graph([node], "ml", inputs, outputs)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", onnx_opset), helper.make_opsetid(ML, ml_opset)])
+    model.ir_version = 10
+    return model.SerializeToString()
+
+
+def run(rt, model, feeds):
+    return rt.InferenceSession(model, providers=["CPUExecutionProvider"]).run(None, feeds)
+
+
+def check(runtime, ort, model, feeds, rtol=1e-5, atol=1e-5, ort_model=None):
+    got, want = run(runtime, model, feeds), run(ort, ort_model or model, feeds)
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        assert g.shape == w.shape and g.dtype == w.dtype, (g.shape, w.shape, g.dtype, w.dtype)
+        if w.dtype.kind in "OU":
+            assert g.tolist() == w.tolist()
+        else:
+            np.testing.assert_allclose(g, w, rtol=rtol, atol=atol, equal_nan=True)
+    return got
+
+
+def vi(name, elem, shape):
+    return helper.make_tensor_value_info(name, elem, shape)
+
+
+# ---------------------------------------------------------------- ArrayFeatureExtractor, Binarizer
+
+@pytest.mark.parametrize("dtype,elem", [(np.float32, TensorProto.FLOAT), (np.float64, TensorProto.DOUBLE),
+                                        (np.int64, TensorProto.INT64), (np.int32, TensorProto.INT32),
+                                        (object, TensorProto.STRING)])
+@pytest.mark.parametrize("shape", [(5,), (3, 5), (2, 3, 5)])
+def test_array_feature_extractor(runtime, ort, dtype, elem, shape):
+    x = np.arange(np.prod(shape)).reshape(shape)
+    x = x.astype(str).astype(object) if dtype is object else x.astype(dtype)
+    node = helper.make_node("ArrayFeatureExtractor", ["x", "i"], ["y"], domain=ML)
+    model = make_model(node, [vi("x", elem, None), vi("i", TensorProto.INT64, None)], [vi("y", elem, None)], 1)
+    check(runtime, ort, model, {"x": x, "i": np.array([4, 0, 2, 2], np.int64)})
+
+
+def test_array_feature_extractor_refuses_out_of_range(runtime):
+    node = helper.make_node("ArrayFeatureExtractor", ["x", "i"], ["y"], domain=ML)
+    model = make_model(node, [vi("x", TensorProto.FLOAT, None), vi("i", TensorProto.INT64, None)], [vi("y", TensorProto.FLOAT, None)], 1)
+    sess = runtime.InferenceSession(model, providers=["CPUExecutionProvider"])
+    with pytest.raises(Exception, match="out of range"):
+        sess.run(None, {"x": np.zeros((2, 3), np.float32), "i": np.array([3], np.int64)})
+
+
+@pytest.mark.parametrize("dtype,elem", [(np.float32, TensorProto.FLOAT), (np.float64, TensorProto.DOUBLE),
+                                        (np.int64, TensorProto.INT64), (np.int32, TensorProto.INT32)])
+def test_binarizer(runtime, ort, dtype, elem):
+    x = np.array([[-2, 0.5, 1, 1.5], [3, 0, 0.9, 7]]).astype(dtype)
+    node = helper.make_node("Binarizer", ["x"], ["y"], domain=ML, threshold=0.9)
+    model = make_model(node, [vi("x", elem, None)], [vi("y", elem, None)], 1)
+    if dtype == np.float32:  # onnxruntime implements float only
+        check(runtime, ort, model, {"x": x})
+    elif runtime.__name__ == "onnxruntime":
+        return
+    y = run(runtime, model, {"x": x})[0]
+    assert y.dtype == x.dtype and y.tolist() == (x > np.float32(0.9)).astype(dtype).tolist()
+    if dtype in (np.float32, np.float64) and runtime.__name__ != "onnxruntime":
+        # onnxruntime refuses NaN; the ONNX reference maps it to 0 (NaN > threshold is false), as onyx does.
+        x[1, 1] = np.nan
+        assert run(runtime, model, {"x": x})[0].tolist() == (x > np.float32(0.9)).astype(dtype).tolist()
+
+
+# ---------------------------------------------------------------- random trees
+
+MODES = ["BRANCH_LEQ", "BRANCH_LT", "BRANCH_GTE", "BRANCH_GT", "BRANCH_EQ", "BRANCH_NEQ", "BRANCH_MEMBER"]
+
+
+def random_tree(rng, depth, n_features, n_targets, modes, votes_per_leaf=1):
+    """A nested tree: ('leaf', [(target, weight)...]) or ('node', mode, feature, value, members, tracks, t, f)."""
+    if depth == 0 or (depth < 3 and rng.random() < 0.25):
+        targets = rng.choice(n_targets, size=min(votes_per_leaf, n_targets), replace=False)
+        return ("leaf", [(int(t), float(np.float32(rng.uniform(-1, 1)))) for t in targets])
+    mode = modes[rng.integers(len(modes))]
+    members = sorted({float(v) for v in rng.integers(0, 4, size=rng.integers(1, 3))}) if mode == "BRANCH_MEMBER" else []
+    value = float(rng.integers(0, 4)) if mode in ("BRANCH_EQ", "BRANCH_NEQ") else float(np.float32(rng.uniform(0, 3)))
+    return ("node", mode, int(rng.integers(n_features)), value, members, int(rng.integers(2)),
+            random_tree(rng, depth - 1, n_features, n_targets, modes, votes_per_leaf),
+            random_tree(rng, depth - 1, n_features, n_targets, modes, votes_per_leaf))
+
+
+def random_inputs(rng, n, n_features, dtype):
+    x = rng.integers(0, 4, size=(n, n_features)).astype(dtype)
+    x += (rng.random((n, n_features)) < 0.5) * rng.uniform(-0.5, 0.5, (n, n_features)).astype(dtype)
+    x[rng.random((n, n_features)) < 0.1] = np.nan
+    return x
+
+
+def to_v5(trees):
+    """TreeEnsemble-5 attributes for the nested trees."""
+    nodes, leaves, members, roots = [], [], [], []
+
+    def add(t):  # returns (index, is_leaf)
+        if t[0] == "leaf":
+            (target, weight), = t[1]
+            leaves.append((target, weight))
+            return len(leaves) - 1, 1
+        i = len(nodes)
+        nodes.append(None)
+        tt, tl = add(t[6])
+        ft, fl = add(t[7])
+        nodes[i] = (MODES.index(t[1]), t[2], t[3], t[5], tt, tl, ft, fl, t[4])
+        return i, 0
+
+    for t in trees:
+        if t[0] == "leaf":  # a single-leaf tree: a root whose two branches are that leaf
+            li, _ = add(t)
+            nodes.append((0, 0, 0.0, 0, li, 1, li, 1, []))
+            roots.append(len(nodes) - 1)
+        else:
+            roots.append(add(t)[0])
+    for n in nodes:
+        if n[0] == 6:
+            members.extend(n[8] + [np.nan])
+    return nodes, leaves, members, roots
+
+
+def tree_ensemble_model(trees, n_targets, aggregate, post, elem, np_dtype):
+    nodes, leaves, members, roots = to_v5(trees)
+    col = lambda k: [n[k] for n in nodes]  # noqa: E731
+    attrs = dict(
+        n_targets=n_targets, aggregate_function=aggregate, post_transform=post, tree_roots=roots,
+        nodes_modes=numpy_helper.from_array(np.array(col(0), np.uint8), "nodes_modes"),
+        nodes_featureids=col(1),
+        nodes_splits=numpy_helper.from_array(np.array(col(2), np_dtype), "nodes_splits"),
+        nodes_missing_value_tracks_true=col(3),
+        nodes_truenodeids=col(4), nodes_trueleafs=col(5), nodes_falsenodeids=col(6), nodes_falseleafs=col(7),
+        leaf_targetids=[l[0] for l in leaves],
+        leaf_weights=numpy_helper.from_array(np.array([l[1] for l in leaves], np_dtype), "leaf_weights"))
+    if members:
+        attrs["membership_values"] = numpy_helper.from_array(np.array(members, np_dtype), "membership_values")
+    node = helper.make_node("TreeEnsemble", ["x"], ["y"], domain=ML, **attrs)
+    return make_model(node, [vi("x", elem, None)], [vi("y", elem, None)], 5, 21)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("aggregate", [0, 1, 2, 3])
+@pytest.mark.parametrize("post", [0, 1, 2, 3])
+def test_tree_ensemble_random(runtime, ort, seed, aggregate, post):
+    rng = np.random.default_rng(100 * seed + 10 * aggregate + post)
+    n_features, n_targets = 4, 3
+    trees = [random_tree(rng, int(rng.integers(0, 5)), n_features, n_targets, MODES) for _ in range(int(rng.integers(1, 6)))]
+    # onnxruntime reads post_transform 1 as LOGISTIC and 2 as SOFTMAX, the numbering of its own enum;
+    # the spec says 1 is SOFTMAX and 2 LOGISTIC, as onyx reads them. Give onnxruntime its numbering.
+    ort_post = {1: 2, 2: 1}.get(post, post) if ort.__name__ == "onnxruntime" and runtime.__name__ != "onnxruntime" else post
+    for dtype, elem in [(np.float32, TensorProto.FLOAT), (np.float64, TensorProto.DOUBLE)]:
+        x = random_inputs(rng, 64, n_features, dtype)
+        check(runtime, ort, tree_ensemble_model(trees, n_targets, aggregate, post, elem, dtype), {"x": x},
+              ort_model=tree_ensemble_model(trees, n_targets, aggregate, ort_post, elem, dtype))
+
+
+def test_tree_ensemble_probit_and_float16(runtime, ort):
+    rng = np.random.default_rng(7)
+    trees = [random_tree(rng, 3, 3, 2, MODES) for _ in range(3)]
+    # PROBIT wants scores in (0, 1): map the random weights there.
+    trees = [_map_weights(t, lambda w: 0.05 + 0.3 * (w + 1)) for t in trees]
+    x = random_inputs(rng, 32, 3, np.float32)
+    check(runtime, ort, tree_ensemble_model(trees, 2, 0, 4, TensorProto.FLOAT, np.float32), {"x": x}, atol=1e-4)
+    if runtime.__name__ == "onnxruntime":
+        return
+    # float16 follows the float result (onnxruntime has no float16 TreeEnsemble to compare with).
+    want = run(runtime, tree_ensemble_model(trees, 2, 1, 0, TensorProto.FLOAT, np.float32), {"x": x.astype(np.float16).astype(np.float32)})[0]
+    got = run(runtime, tree_ensemble_model(trees, 2, 1, 0, TensorProto.FLOAT16, np.float16), {"x": x.astype(np.float16)})[0]
+    assert got.dtype == np.float16
+    np.testing.assert_allclose(got.astype(np.float32), want, rtol=2e-3, atol=2e-3)
+
+
+def _map_weights(t, fn):
+    if t[0] == "leaf":
+        return ("leaf", [(k, float(np.float32(fn(w)))) for k, w in t[1]])
+    return t[:6] + (_map_weights(t[6], fn), _map_weights(t[7], fn))
+
+
+# ---------------------------------------------------------------- TreeEnsembleRegressor / Classifier
+
+def legacy_attrs(trees, prefix, opset, values_as_tensor=False):
+    """nodes_* and <prefix>_* attributes of the older ops (node ids in pre-order per tree)."""
+    a = {k: [] for k in ["nodes_treeids", "nodes_nodeids", "nodes_featureids", "nodes_modes", "nodes_values",
+                         "nodes_truenodeids", "nodes_falsenodeids", "nodes_missing_value_tracks_true",
+                         prefix + "_treeids", prefix + "_nodeids", prefix + "_ids", prefix + "_weights"]}
+    for tid, t in enumerate(trees):
+        counter = [0]
+
+        def add(t, tid=tid, counter=counter):
+            nid = counter[0]
+            counter[0] += 1
+            i = len(a["nodes_treeids"])
+            for k, v in [("nodes_treeids", tid), ("nodes_nodeids", nid), ("nodes_featureids", 0), ("nodes_modes", "LEAF"),
+                         ("nodes_values", 0.0), ("nodes_truenodeids", 0), ("nodes_falsenodeids", 0),
+                         ("nodes_missing_value_tracks_true", 0)]:
+                a[k].append(v)
+            if t[0] == "leaf":
+                for target, w in t[1]:
+                    a[prefix + "_treeids"].append(tid)
+                    a[prefix + "_nodeids"].append(nid)
+                    a[prefix + "_ids"].append(target)
+                    a[prefix + "_weights"].append(w)
+                return nid
+            a["nodes_modes"][i], a["nodes_featureids"][i], a["nodes_values"][i] = t[1], t[2], t[3]
+            a["nodes_missing_value_tracks_true"][i] = t[5]
+            a["nodes_truenodeids"][i] = add(t[6])
+            a["nodes_falsenodeids"][i] = add(t[7])
+            return nid
+
+        add(t)
+    if opset >= 3 and values_as_tensor:
+        for k in ["nodes_values", prefix + "_weights"]:
+            a[k + "_as_tensor"] = numpy_helper.from_array(np.array(a.pop(k), np.float64), k + "_as_tensor")
+    return a
+
+
+LEGACY_MODES = MODES[:6]
+
+
+@pytest.mark.parametrize("opset,as_tensor", [(1, False), (3, False), (3, True)])
+@pytest.mark.parametrize("aggregate", ["SUM", "AVERAGE", "MIN", "MAX"])
+@pytest.mark.parametrize("post", ["NONE", "LOGISTIC", "SOFTMAX", "SOFTMAX_ZERO"])
+def test_tree_ensemble_regressor(runtime, ort, opset, as_tensor, aggregate, post):
+    rng = np.random.default_rng(abs(hash((opset, as_tensor, aggregate, post))) % 2**32)
+    n_features, n_targets = 3, 2
+    trees = [random_tree(rng, int(rng.integers(1, 5)), n_features, n_targets, LEGACY_MODES, votes_per_leaf=2) for _ in range(4)]
+    attrs = legacy_attrs(trees, "target", opset, as_tensor)
+    node = helper.make_node("TreeEnsembleRegressor", ["x"], ["y"], domain=ML, n_targets=n_targets, aggregate_function=aggregate,
+                            post_transform=post, base_values=[0.25, -0.5], **attrs)
+    # The *_as_tensor (double) thresholds go with a double X (onnxruntime picks the threshold type from X).
+    for dtype, elem in [(np.float32, TensorProto.FLOAT), (np.float64, TensorProto.DOUBLE)][as_tensor:]:
+        model = make_model(node, [vi("x", elem, None)], [vi("y", TensorProto.FLOAT, None)], opset)
+        check(runtime, ort, model, {"x": random_inputs(rng, 50, n_features, dtype)})
+
+
+def classifier_model(trees, labels, post, base_values=None, opset=3, elem=TensorProto.FLOAT):
+    attrs = legacy_attrs(trees, "class", opset)
+    if isinstance(labels[0], str):
+        attrs["classlabels_strings"] = labels
+        label_elem = TensorProto.STRING
+    else:
+        attrs["classlabels_int64s"] = labels
+        label_elem = TensorProto.INT64
+    if base_values is not None:
+        attrs["base_values"] = base_values
+    node = helper.make_node("TreeEnsembleClassifier", ["x"], ["label", "scores"], domain=ML, post_transform=post, **attrs)
+    return make_model(node, [vi("x", elem, None)], [vi("label", label_elem, None), vi("scores", TensorProto.FLOAT, None)], opset)
+
+
+@pytest.mark.parametrize("labels", [["a", "b", "c", "d"], [3, 1, 7, 5]])
+@pytest.mark.parametrize("post", ["NONE", "LOGISTIC", "SOFTMAX", "SOFTMAX_ZERO"])
+def test_tree_ensemble_classifier_multiclass(runtime, ort, labels, post):
+    rng = np.random.default_rng(len(post) + len(str(labels)))
+    trees = [random_tree(rng, 3, 3, 4, LEGACY_MODES, votes_per_leaf=4) for _ in range(5)]
+    x = random_inputs(rng, 60, 3, np.float32)
+    check(runtime, ort, classifier_model(trees, labels, post), {"x": x})
+    check(runtime, ort, classifier_model(trees, labels, post, base_values=[0.1, -0.2, 0.3, 0.0], opset=1), {"x": x})
+
+
+def _one_class(t, cls, fn=lambda w: w):
+    if t[0] == "leaf":
+        return ("leaf", [(cls, float(np.float32(fn(t[1][0][1]))))])
+    return t[:6] + (_one_class(t[6], cls, fn), _one_class(t[7], cls, fn))
+
+
+@pytest.mark.parametrize("labels", [["no", "yes"], [0, 1]])
+@pytest.mark.parametrize("post", ["NONE", "LOGISTIC"])
+@pytest.mark.parametrize("base_values", [None, [0.3]])
+def test_tree_ensemble_classifier_binary_margin(runtime, ort, labels, post, base_values):
+    """Gradient-boosting style: every vote for class 0, weights of both signs (label: score > 0)."""
+    rng = np.random.default_rng(11)
+    trees = [_one_class(random_tree(rng, 3, 3, 1, LEGACY_MODES), 0) for _ in range(6)]
+    x = random_inputs(rng, 80, 3, np.float32)
+    check(runtime, ort, classifier_model(trees, labels, post, base_values), {"x": x})
+
+
+@pytest.mark.parametrize("labels", [["neg", "pos"], [4, 9]])
+def test_tree_ensemble_classifier_binary_probability(runtime, ort, labels):
+    """Random-forest style: non-negative votes for class 1 only, averaged into a probability (> 0.5)."""
+    rng = np.random.default_rng(12)
+    trees = [_one_class(random_tree(rng, 3, 3, 1, LEGACY_MODES), 1, lambda w: (w + 1) / 2 / 4) for _ in range(4)]
+    x = random_inputs(rng, 80, 3, np.float32)
+    check(runtime, ort, classifier_model(trees, labels, "NONE"), {"x": x})
+
+
+def test_tree_ensemble_classifier_two_classes_both_voted(runtime, ort):
+    rng = np.random.default_rng(13)
+    trees = [random_tree(rng, 3, 3, 2, LEGACY_MODES, votes_per_leaf=2) for _ in range(4)]
+    trees = [_map_weights(t, lambda w: abs(w)) for t in trees]
+    x = random_inputs(rng, 80, 3, np.float32)
+    check(runtime, ort, classifier_model(trees, ["x", "y"], "NONE"), {"x": x})
+    check(runtime, ort, classifier_model(trees, ["x", "y"], "SOFTMAX"), {"x": x})
+
+
+def test_tree_ensemble_refuses_a_cycle(runtime):
+    nodes = dict(nodes_modes=numpy_helper.from_array(np.array([0, 0], np.uint8), "m"), nodes_featureids=[0, 0],
+                 nodes_splits=numpy_helper.from_array(np.array([0.5, 0.5], np.float32), "s"),
+                 nodes_truenodeids=[1, 0], nodes_trueleafs=[0, 0], nodes_falsenodeids=[0, 0], nodes_falseleafs=[1, 1],
+                 leaf_targetids=[0], leaf_weights=numpy_helper.from_array(np.array([1], np.float32), "w"), tree_roots=[0], n_targets=1)
+    node = helper.make_node("TreeEnsemble", ["x"], ["y"], domain=ML, **nodes)
+    model = make_model(node, [vi("x", TensorProto.FLOAT, None)], [vi("y", TensorProto.FLOAT, None)], 5, 21)
+    with pytest.raises(Exception, match="cycle"):
+        runtime.InferenceSession(model, providers=["CPUExecutionProvider"]).run(None, {"x": np.zeros((1, 1), np.float32)})
