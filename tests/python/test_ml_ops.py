@@ -312,3 +312,10 @@ def test_tree_ensemble_refuses_a_cycle(runtime):
     model = make_model(node, [vi("x", TensorProto.FLOAT, None)], [vi("y", TensorProto.FLOAT, None)], 5, 21)
     with pytest.raises(Exception, match="cycle"):
         runtime.InferenceSession(model, providers=["CPUExecutionProvider"]).run(None, {"x": np.zeros((1, 1), np.float32)})
+
+
+def test_ml_arity_is_checked_at_load(runtime):
+    node = helper.make_node("Binarizer", ["x", "x"], ["y"], domain=ML)
+    model = make_model(node, [vi("x", TensorProto.FLOAT, None)], [vi("y", TensorProto.FLOAT, None)], 1)
+    with pytest.raises(Exception, match="takes 1"):
+        runtime.InferenceSession(model, providers=["CPUExecutionProvider"])
