@@ -203,5 +203,25 @@ TEST(MlBinarizer, ThresholdAndNaN) {
   EXPECT_EQ(ToVector<float>(y), (std::vector<float>{0, 0, 0, 1}));
 }
 
+
+TEST(MlLinearAndPreprocess, RefuseInconsistentAttributes) {
+  Tensor x = FloatTensor({1, 3}, {1, 2, 3});
+  std::map<std::string, Attribute> attrs = {{"coefficients", FloatsAttr({1, 2, 3, 4})}, {"targets", IntAttr(3)}};
+  ExpectError([&] { RunMl("LinearRegressor", {x}, attrs, 1); }, ErrorCode::InvalidGraph, "coefficients has 4 values");
+  attrs = {{"coefficients", FloatsAttr({1, 2, 3})}, {"intercepts", FloatsAttr({1, 2})}};
+  ExpectError([&] { RunMl("LinearRegressor", {x}, attrs, 1); }, ErrorCode::InvalidGraph, "intercepts has 2 values");
+  attrs = {{"coefficients", FloatsAttr({1, 2})}};
+  ExpectError([&] { RunMl("LinearRegressor", {x}, attrs, 1); }, ErrorCode::InvalidArgument, "X has 3 features");
+  attrs = {{"coefficients", FloatsAttr({1, 2, 3, 4, 5, 6})}, {"intercepts", FloatsAttr({0, 0})}, {"classlabels_ints", IntsAttr({1, 2, 3})}};
+  ExpectError([&] { RunMl("LinearClassifier", {x}, attrs, 1, 2); }, ErrorCode::InvalidGraph, "3 class labels for 2 rows");
+  ExpectError([&] { RunMl("Normalizer", {x}, {{"norm", StringAttr("L3")}}, 1); }, ErrorCode::InvalidGraph, "L3");
+  ExpectError([&] { RunMl("Scaler", {x}, {{"scale", FloatsAttr({1, 2})}}, 1); }, ErrorCode::InvalidArgument, "scale has 2 values");
+  ExpectError([&] { RunMl("Imputer", {x}, {{"imputed_value_floats", FloatsAttr({1, 2})}}, 1); }, ErrorCode::InvalidArgument, "2 imputed values");
+  ExpectError([&] { RunMl("FeatureVectorizer", {x}, {{"inputdimensions", IntsAttr({1, 2})}}, 1); }, ErrorCode::InvalidGraph, "inputdimensions");
+  ExpectError([&] { RunMl("OneHotEncoder", {x}, {}, 1); }, ErrorCode::InvalidGraph, "exactly one of cats_int64s");
+  Tensor y = RunMl("OneHotEncoder", {FloatTensor({3}, {NAN, 2.7f, 1e30f})}, {{"cats_int64s", IntsAttr({2})}}, 1)[0].tensor();
+  EXPECT_EQ(ToVector<float>(y), (std::vector<float>{0, 1, 0}));  // NaN and huge values match nothing; 2.7 truncates to 2
+}
+
 }  // namespace
 }  // namespace onyx::testing

@@ -12,7 +12,9 @@ namespace onyx::ml {
 void RegisterMlKernels(KernelRegistry& r);           // ml_kernels.cc: all of the below
 void RegisterTreeEnsembleKernels(KernelRegistry& r);  // tree_ensemble.cc: TreeEnsemble
 void RegisterTreeEnsembleLegacyKernels(KernelRegistry& r);  // tree_ensemble_legacy.cc: TreeEnsembleRegressor/Classifier
-void RegisterSimpleMlKernels(KernelRegistry& r);      // ml_simple.cc: ArrayFeatureExtractor, Binarizer...
+void RegisterSimpleMlKernels(KernelRegistry& r);      // ml_simple.cc: ArrayFeatureExtractor, Binarizer
+void RegisterLinearKernels(KernelRegistry& r);        // ml_linear.cc: LinearRegressor, LinearClassifier
+void RegisterPreprocessKernels(KernelRegistry& r);    // ml_preprocess.cc: Normalizer, Scaler, Imputer, FeatureVectorizer, OneHotEncoder
 
 // Numbering of TreeEnsemble-5's nodes_modes; the older ops spell the same modes as strings.
 enum class NodeMode : uint8_t { Leq = 0, Lt = 1, Gte = 2, Gt = 3, Eq = 4, Neq = 5, Member = 6 };

@@ -6,6 +6,8 @@ void RegisterMlKernels(KernelRegistry& r) {
   RegisterSimpleMlKernels(r);
   RegisterTreeEnsembleKernels(r);
   RegisterTreeEnsembleLegacyKernels(r);
+  RegisterLinearKernels(r);
+  RegisterPreprocessKernels(r);
 }
 
 }  // namespace onyx::ml

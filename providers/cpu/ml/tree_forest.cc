@@ -60,7 +60,7 @@ double Logistic(double v) {
 }
 
 // onnxruntime's approximation of sqrt(2) * erfinv(2v - 1) (Winitzki), kept so that scores match
-// the runtime the converters validate against.
+// the runtime the converters validate against. v = 0 and v = 1 give -inf and +inf, never NaN.
 double Probit(double v) {
   float x = static_cast<float>(v) * 2.0f - 1.0f;
   const float sgn = x < 0 ? -1.0f : 1.0f;
