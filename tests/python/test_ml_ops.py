@@ -411,3 +411,47 @@ def test_one_hot_encoder(runtime, ort, kind):
     model = make_model(node, [vi("x", elem, None)], [vi("y", TensorProto.FLOAT, None)], 1)
     with pytest.raises(Exception):
         run(runtime, model, {"x": x})
+
+
+@pytest.mark.parametrize("which", ["TreeEnsemble", "TreeEnsembleClassifier", "TreeEnsembleRegressor"])
+def test_tree_ensemble_mutated_attributes_fail_cleanly(runtime, which):
+    """Random corruptions of valid tree attributes either run or raise onyx's error; never crash."""
+    if runtime.__name__ == "onnxruntime":
+        pytest.skip("checks onyx's errors")
+    rng = np.random.default_rng(5)
+    errors = tuple(getattr(runtime, n) for n in ("Fail", "InvalidArgument", "InvalidGraph", "NotImplemented"))
+    if which == "TreeEnsemble":
+        base = tree_ensemble_model([random_tree(rng, 3, 3, 2, MODES) for _ in range(3)], 2, 1, 0, TensorProto.FLOAT, np.float32)
+    elif which == "TreeEnsembleClassifier":
+        base = classifier_model([random_tree(rng, 3, 3, 3, LEGACY_MODES, 2) for _ in range(3)], ["a", "b", "c"], "SOFTMAX", [0.1, 0.2, 0.3])
+    else:
+        attrs = legacy_attrs([random_tree(rng, 3, 3, 2, LEGACY_MODES, 2) for _ in range(3)], "target", 3, True)
+        node = helper.make_node(which, ["x"], ["y"], domain=ML, n_targets=2, aggregate_function="MAX", **attrs)
+        base = make_model(node, [vi("x", TensorProto.DOUBLE, None)], [vi("y", TensorProto.FLOAT, None)], 3)
+    x_type = np.float64 if which == "TreeEnsembleRegressor" else np.float32
+    proto = onnx.load_from_string(base)
+    ran = refused = 0
+    for _ in range(300):
+        m = onnx.ModelProto()
+        m.CopyFrom(proto)
+        attr = m.graph.node[0].attribute[int(rng.integers(len(m.graph.node[0].attribute)))]
+        if attr.ints:
+            attr.ints[int(rng.integers(len(attr.ints)))] = int(rng.choice([-1, 0, 1, 2, 7, 2**40, -2**62]))
+        elif attr.HasField("t"):
+            a = numpy_helper.to_array(attr.t).copy()
+            if a.size:
+                a.flat[int(rng.integers(a.size))] = rng.choice([np.nan, 7, 255, -1]) if a.dtype.kind == "f" else rng.choice([7, 255])
+            attr.t.CopyFrom(numpy_helper.from_array(a, attr.t.name))
+        elif attr.type == onnx.AttributeProto.INT:
+            attr.i = int(rng.choice([-1, 0, 5, 2**40]))
+        elif attr.floats:
+            attr.floats[int(rng.integers(len(attr.floats)))] = float(rng.choice([np.nan, np.inf, -1e38]))
+        elif attr.strings:
+            attr.strings[int(rng.integers(len(attr.strings)))] = rng.choice([b"LEAF", b"BRANCH_LT", b"BRANCH_MEMBER", b""])
+        x = random_inputs(rng, 4, int(rng.integers(0, 5)), x_type)
+        try:
+            run(runtime, m.SerializeToString(), {"x": x})
+            ran += 1
+        except errors:
+            refused += 1
+    assert ran > 0 and refused > 0

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "core/memory_limits.h"
 #include "kernel_utils.h"
 #include "ml/ml_common.h"
 
@@ -110,6 +111,7 @@ void TreeForest::Validate(const KernelInfo& info) {
   };
   if (roots.empty()) throw info.MakeError(ErrorCode::InvalidGraph, "the ensemble has no tree");
   if (n_targets <= 0) throw info.MakeError(ErrorCode::InvalidGraph, "n_targets must be positive, got " + std::to_string(n_targets));
+  CheckAllocationSize(n_targets, sizeof(double), "the scores of n_targets");  // kernels keep one row of scores
   for (size_t t = 0; t < roots.size(); ++t) check_ref(roots[t], "the root of tree " + std::to_string(t));
   num_features = 0;
   for (int64_t i = 0; i < nb; ++i) {
