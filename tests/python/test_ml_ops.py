@@ -455,3 +455,15 @@ def test_tree_ensemble_mutated_attributes_fail_cleanly(runtime, which):
         except errors:
             refused += 1
     assert ran > 0 and refused > 0
+
+
+def test_tree_ensembles_many_rows(runtime, ort):
+    """Enough rows for the kernels to split them over threads."""
+    rng = np.random.default_rng(31)
+    trees = [random_tree(rng, 6, 5, 3, LEGACY_MODES, votes_per_leaf=3) for _ in range(20)]
+    x = random_inputs(rng, 5000, 5, np.float32)
+    check(runtime, ort, classifier_model(trees, ["a", "b", "c"], "SOFTMAX"), {"x": x})
+    node = helper.make_node("TreeEnsembleRegressor", ["x"], ["y"], domain=ML, n_targets=3, **legacy_attrs(trees, "target", 1))
+    check(runtime, ort, make_model(node, [vi("x", TensorProto.FLOAT, None)], [vi("y", TensorProto.FLOAT, None)], 1), {"x": x})
+    v5 = [_one_class(t, 1) for t in trees]
+    check(runtime, ort, tree_ensemble_model(v5, 3, 1, 0, TensorProto.FLOAT, np.float32), {"x": x})

@@ -58,6 +58,8 @@ struct TreeForest {
   int64_t num_features = 0;  // 1 + the largest feature id a branch reads (after Validate)
 
   int64_t num_leaves() const { return static_cast<int64_t>(leaf_votes_begin.size()) - 1; }
+  // Rough work of one row, for splitting rows over threads: a few steps per tree plus the scores.
+  double RowCost() const { return 8.0 * static_cast<double>(roots.size()) + static_cast<double>(n_targets + num_features); }
   // Throws onyx::Error(InvalidGraph) naming the node for out-of-range references, features or
   // targets, and for a tree that reaches a branch again (a cycle).
   void Validate(const KernelInfo& info);

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/thread_pool.h"
 #include "cpu_kernels.h"
 #include "kernel_utils.h"
 #include "ml/ml_common.h"
@@ -113,19 +114,21 @@ class TreeEnsembleKernel : public OpKernel {
                                                           std::to_string(forest_.num_features - 1));
     const int64_t nt = forest_.n_targets;
     Tensor& y = ctx.Output(0, dt, {rows, nt});
-    std::vector<double> row(static_cast<size_t>(cols)), scores(static_cast<size_t>(nt));
-    std::vector<unsigned char> has(static_cast<size_t>(nt));
-    for (int64_t r = 0; r < rows; ++r) {
-      RowToDoubles(x, r * cols, cols, row.data());
-      forest_.Accumulate(row.data(), aggregate_, scores.data(), has.data());
-      ApplyPostTransform(post_transform_, scores.data(), nt);
-      for (int64_t t = 0; t < nt; ++t) {
-        const double v = scores[t];
-        if (dt == DataType::Float) y.data<float>()[r * nt + t] = static_cast<float>(v);
-        else if (dt == DataType::Double) y.data<double>()[r * nt + t] = v;
-        else y.data<uint16_t>()[r * nt + t] = FloatToHalf(static_cast<float>(v));
+    ParallelFor(ctx.thread_pool(), rows, forest_.RowCost(), [&](int64_t r0, int64_t r1) {
+      std::vector<double> row(static_cast<size_t>(cols)), scores(static_cast<size_t>(nt));
+      std::vector<unsigned char> has(static_cast<size_t>(nt));
+      for (int64_t r = r0; r < r1; ++r) {
+        RowToDoubles(x, r * cols, cols, row.data());
+        forest_.Accumulate(row.data(), aggregate_, scores.data(), has.data());
+        ApplyPostTransform(post_transform_, scores.data(), nt);
+        for (int64_t t = 0; t < nt; ++t) {
+          const double v = scores[t];
+          if (dt == DataType::Float) y.data<float>()[r * nt + t] = static_cast<float>(v);
+          else if (dt == DataType::Double) y.data<double>()[r * nt + t] = v;
+          else y.data<uint16_t>()[r * nt + t] = FloatToHalf(static_cast<float>(v));
+        }
       }
-    }
+    });
   }
 
  private:

@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "core/thread_pool.h"
 #include "cpu_kernels.h"
 #include "kernel_utils.h"
 #include "ml/ml_common.h"
@@ -160,15 +161,17 @@ class TreeEnsembleRegressorKernel : public OpKernel {
     CheckInput(ctx, x, forest_, rows, cols);
     const int64_t nt = forest_.n_targets;
     Tensor& y = ctx.Output(0, DataType::Float, {rows, nt});
-    std::vector<double> row(static_cast<size_t>(cols)), scores(static_cast<size_t>(nt));
-    std::vector<unsigned char> has(static_cast<size_t>(nt));
-    for (int64_t r = 0; r < rows; ++r) {
-      RowToDoubles(x, r * cols, cols, row.data());
-      forest_.Accumulate(row.data(), aggregate_, scores.data(), has.data());
-      for (size_t t = 0; t < base_values_.size(); ++t) scores[t] += base_values_[t];
-      ApplyPostTransform(post_transform_, scores.data(), nt);
-      for (int64_t t = 0; t < nt; ++t) y.data<float>()[r * nt + t] = static_cast<float>(scores[t]);
-    }
+    ParallelFor(ctx.thread_pool(), rows, forest_.RowCost(), [&](int64_t r0, int64_t r1) {
+      std::vector<double> row(static_cast<size_t>(cols)), scores(static_cast<size_t>(nt));
+      std::vector<unsigned char> has(static_cast<size_t>(nt));
+      for (int64_t r = r0; r < r1; ++r) {
+        RowToDoubles(x, r * cols, cols, row.data());
+        forest_.Accumulate(row.data(), aggregate_, scores.data(), has.data());
+        for (size_t t = 0; t < base_values_.size(); ++t) scores[t] += base_values_[t];
+        ApplyPostTransform(post_transform_, scores.data(), nt);
+        for (int64_t t = 0; t < nt; ++t) y.data<float>()[r * nt + t] = static_cast<float>(scores[t]);
+      }
+    });
   }
 
  private:
@@ -213,18 +216,20 @@ class TreeEnsembleClassifierKernel : public OpKernel {
     const int64_t nc = forest_.n_targets;
     Tensor& labels = ctx.Output(0, string_labels_.empty() ? DataType::Int64 : DataType::String, {rows});
     Tensor& z = ctx.Output(1, DataType::Float, {rows, nc});
-    std::vector<double> row(static_cast<size_t>(cols)), scores(static_cast<size_t>(nc));
-    std::vector<unsigned char> has(static_cast<size_t>(nc));
-    for (int64_t r = 0; r < rows; ++r) {
-      RowToDoubles(x, r * cols, cols, row.data());
-      forest_.Accumulate(row.data(), Aggregate::Sum, scores.data(), has.data());
-      int64_t label = 0, written = nc;
-      if (nc == 2) label = TwoClasses(scores, has, written);
-      else label = ManyClasses(scores, has);
-      if (string_labels_.empty()) labels.data<int64_t>()[r] = int_labels_[label];
-      else labels.data<std::string>()[r] = string_labels_[label];
-      for (int64_t c = 0; c < written; ++c) z.data<float>()[r * nc + c] = static_cast<float>(scores[c]);
-    }
+    ParallelFor(ctx.thread_pool(), rows, forest_.RowCost(), [&](int64_t r0, int64_t r1) {
+      std::vector<double> row(static_cast<size_t>(cols)), scores(static_cast<size_t>(nc));
+      std::vector<unsigned char> has(static_cast<size_t>(nc));
+      for (int64_t r = r0; r < r1; ++r) {
+        RowToDoubles(x, r * cols, cols, row.data());
+        forest_.Accumulate(row.data(), Aggregate::Sum, scores.data(), has.data());
+        int64_t label = 0, written = nc;
+        if (nc == 2) label = TwoClasses(scores, has, written);
+        else label = ManyClasses(scores, has);
+        if (string_labels_.empty()) labels.data<int64_t>()[r] = int_labels_[label];
+        else labels.data<std::string>()[r] = string_labels_[label];
+        for (int64_t c = 0; c < written; ++c) z.data<float>()[r * nc + c] = static_cast<float>(scores[c]);
+      }
+    });
   }
 
  private:
