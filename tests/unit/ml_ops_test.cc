@@ -106,6 +106,7 @@ TEST(MlTreeEnsemble, RefusesMalformedTrees) {
   attrs = SmallTree();
   attrs.erase("nodes_splits");
   ExpectError([&] { RunTree(x, attrs); }, ErrorCode::InvalidGraph, "nodes_splits");
+  ExpectError([&] { RunTree(MakeTensor<double>(DataType::Double, {1, 2}, {0, 0}), SmallTree()); }, ErrorCode::InvalidArgument, "same type");
   // Too few features for the trees is the input's fault.
   ExpectError([&] { RunTree(FloatTensor({1, 1}, {0}), SmallTree()); }, ErrorCode::InvalidArgument, "features");
 }

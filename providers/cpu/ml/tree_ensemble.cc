@@ -23,7 +23,11 @@ class TreeEnsembleKernel : public OpKernel {
   explicit TreeEnsembleKernel(const KernelInfo& info) {
     const std::vector<int64_t> features = info.GetInts("nodes_featureids");
     const size_t n = features.size();
-    const std::vector<double> splits = TensorToDoubles(info, RequireTensorAttr(info, "nodes_splits"), "nodes_splits");
+    const Tensor& split_tensor = RequireTensorAttr(info, "nodes_splits");
+    split_type_ = split_tensor.dtype();
+    if (split_type_ != DataType::Float && split_type_ != DataType::Double && split_type_ != DataType::Float16)
+      throw info.MakeError(ErrorCode::InvalidGraph, std::string("nodes_splits must be float, double or float16, got ") + DataTypeName(split_type_));
+    const std::vector<double> splits = TensorToDoubles(info, split_tensor, "nodes_splits");
     const std::vector<double> modes = TensorToDoubles(info, RequireTensorAttr(info, "nodes_modes"), "nodes_modes");
     const std::vector<int64_t> true_ids = info.GetInts("nodes_truenodeids"), false_ids = info.GetInts("nodes_falsenodeids");
     const std::vector<int64_t> true_leafs = info.GetInts("nodes_trueleafs"), false_leafs = info.GetInts("nodes_falseleafs");
@@ -107,6 +111,9 @@ class TreeEnsembleKernel : public OpKernel {
     const DataType dt = x.dtype();
     if (dt != DataType::Float && dt != DataType::Double && dt != DataType::Float16)
       throw ctx.MakeError(ErrorCode::InvalidArgument, std::string("X must be float, double or float16, got ") + DataTypeName(dt));
+    if (dt != split_type_)
+      throw ctx.MakeError(ErrorCode::InvalidArgument, std::string("X is ") + DataTypeName(dt) + " but nodes_splits is " + DataTypeName(split_type_) +
+                                                          "; they must have the same type");
     if (x.rank() != 2) throw ctx.MakeError(ErrorCode::InvalidArgument, "X must be 2-D [N, F], got " + ShapeToString(x.shape()));
     const int64_t rows = x.dim(0), cols = x.dim(1);
     if (rows > 0 && cols < forest_.num_features)
@@ -133,6 +140,7 @@ class TreeEnsembleKernel : public OpKernel {
 
  private:
   TreeForest forest_;
+  DataType split_type_ = DataType::Float;
   Aggregate aggregate_ = Aggregate::Sum;
   PostTransform post_transform_ = PostTransform::None;
 };
