@@ -467,3 +467,12 @@ def test_tree_ensembles_many_rows(runtime, ort):
     check(runtime, ort, make_model(node, [vi("x", TensorProto.FLOAT, None)], [vi("y", TensorProto.FLOAT, None)], 1), {"x": x})
     v5 = [_one_class(t, 1) for t in trees]
     check(runtime, ort, tree_ensemble_model(v5, 3, 1, 0, TensorProto.FLOAT, np.float32), {"x": x})
+
+
+def test_category_mapper(runtime, ort):
+    attrs = dict(cats_strings=["cat", "dog", "cow"], cats_int64s=[3, 5, 7], default_int64=-9, default_string="none")
+    node = helper.make_node("CategoryMapper", ["x"], ["y"], domain=ML, **attrs)
+    model = make_model(node, [vi("x", TensorProto.STRING, None)], [vi("y", TensorProto.INT64, None)], 1)
+    check(runtime, ort, model, {"x": np.array([["dog", "cat"], ["bird", "cow"]], object)})
+    model = make_model(node, [vi("x", TensorProto.INT64, None)], [vi("y", TensorProto.STRING, None)], 1)
+    check(runtime, ort, model, {"x": np.array([7, 3, 4, 5], np.int64)})

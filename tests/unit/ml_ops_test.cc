@@ -199,6 +199,16 @@ TEST(MlArrayFeatureExtractor, GathersLastAxis) {
   ExpectError([&] { RunMl("ArrayFeatureExtractor", {x, Int64Tensor({1}, {-1})}, {}, 1); }, ErrorCode::InvalidArgument, "out of range");
 }
 
+TEST(MlCategoryMapper, BothDirectionsAndRefusal) {
+  std::map<std::string, Attribute> attrs = {{"cats_strings", StringsAttr({"a", "b"})}, {"cats_int64s", IntsAttr({4, 5})}};
+  Tensor y = RunMl("CategoryMapper", {StringTensor({3}, {"b", "z", "a"})}, attrs, 1)[0].tensor();
+  EXPECT_EQ(ToVector<int64_t>(y), (std::vector<int64_t>{5, -1, 4}));
+  y = RunMl("CategoryMapper", {Int64Tensor({2}, {4, 6})}, attrs, 1)[0].tensor();
+  EXPECT_EQ(ToVector<std::string>(y), (std::vector<std::string>{"a", "_Unused"}));
+  attrs["cats_int64s"] = IntsAttr({4});
+  ExpectError([&] { RunMl("CategoryMapper", {Int64Tensor({1}, {4})}, attrs, 1); }, ErrorCode::InvalidGraph, "cats_int64s has 1 values");
+}
+
 TEST(MlBinarizer, ThresholdAndNaN) {
   Tensor y = RunMl("Binarizer", {FloatTensor({4}, {-1, 0.5f, NAN, 2})}, {{"threshold", FloatAttr(0.5f)}}, 1)[0].tensor();
   EXPECT_EQ(ToVector<float>(y), (std::vector<float>{0, 0, 0, 1}));

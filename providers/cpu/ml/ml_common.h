@@ -12,7 +12,7 @@ namespace onyx::ml {
 void RegisterMlKernels(KernelRegistry& r);           // ml_kernels.cc: all of the below
 void RegisterTreeEnsembleKernels(KernelRegistry& r);  // tree_ensemble.cc: TreeEnsemble
 void RegisterTreeEnsembleLegacyKernels(KernelRegistry& r);  // tree_ensemble_legacy.cc: TreeEnsembleRegressor/Classifier
-void RegisterSimpleMlKernels(KernelRegistry& r);      // ml_simple.cc: ArrayFeatureExtractor, Binarizer
+void RegisterSimpleMlKernels(KernelRegistry& r);      // ml_simple.cc: ArrayFeatureExtractor, Binarizer, CategoryMapper
 void RegisterLinearKernels(KernelRegistry& r);        // ml_linear.cc: LinearRegressor, LinearClassifier
 void RegisterPreprocessKernels(KernelRegistry& r);    // ml_preprocess.cc: Normalizer, Scaler, Imputer, FeatureVectorizer, OneHotEncoder
 

@@ -1,5 +1,6 @@
-// ai.onnx.ml ops without a model of their own: ArrayFeatureExtractor and Binarizer.
+// ai.onnx.ml ops without a model of their own: ArrayFeatureExtractor, Binarizer, CategoryMapper.
 #include <cmath>
+#include <map>
 
 #include "cpu_kernels.h"
 #include "kernel_utils.h"
@@ -63,6 +64,48 @@ class BinarizerKernel : public OpKernel {
   float threshold_;
 };
 
+// strings -> int64 through cats_strings[i] -> cats_int64s[i], or back; the direction follows the
+// input type. Unknown keys give default_int64 / default_string.
+class CategoryMapperKernel : public OpKernel {
+ public:
+  explicit CategoryMapperKernel(const KernelInfo& info)
+      : default_int_(info.GetInt("default_int64", -1)), default_string_(info.GetString("default_string", "_Unused")) {
+    const std::vector<int64_t> ints = info.GetInts("cats_int64s");
+    const std::vector<std::string> strings = info.GetStrings("cats_strings");
+    if (ints.size() != strings.size())
+      throw info.MakeError(ErrorCode::InvalidGraph, "cats_int64s has " + std::to_string(ints.size()) + " values but cats_strings has " +
+                                                        std::to_string(strings.size()));
+    for (size_t i = 0; i < ints.size(); ++i) {
+      to_int_.emplace(strings[i], ints[i]);  // the first of duplicate keys wins
+      to_string_.emplace(ints[i], strings[i]);
+    }
+  }
+  void Compute(KernelContext& ctx) const override {
+    const Tensor& x = ctx.Input(0);
+    if (x.dtype() == DataType::String) {
+      Tensor& y = ctx.Output(0, DataType::Int64, x.shape());
+      for (int64_t i = 0; i < x.size(); ++i) {
+        auto it = to_int_.find(x.data<std::string>()[i]);
+        y.data<int64_t>()[i] = it == to_int_.end() ? default_int_ : it->second;
+      }
+    } else if (x.dtype() == DataType::Int64) {
+      Tensor& y = ctx.Output(0, DataType::String, x.shape());
+      for (int64_t i = 0; i < x.size(); ++i) {
+        auto it = to_string_.find(x.data<int64_t>()[i]);
+        y.data<std::string>()[i] = it == to_string_.end() ? default_string_ : it->second;
+      }
+    } else {
+      throw ctx.MakeError(ErrorCode::InvalidArgument, std::string("X must be string or int64, got ") + DataTypeName(x.dtype()));
+    }
+  }
+
+ private:
+  std::map<std::string, int64_t> to_int_;
+  std::map<int64_t, std::string> to_string_;
+  int64_t default_int_;
+  std::string default_string_;
+};
+
 }  // namespace
 
 void RegisterSimpleMlKernels(KernelRegistry& r) {
@@ -73,6 +116,8 @@ void RegisterSimpleMlKernels(KernelRegistry& r) {
               }});
   r.Register({kCpuProvider, "ai.onnx.ml", "Binarizer", 1, INT64_MAX, {DataType::Float, DataType::Double, DataType::Int64, DataType::Int32},
               MakeFactory<BinarizerKernel>()});
+  r.Register({kCpuProvider, "ai.onnx.ml", "CategoryMapper", 1, INT64_MAX, {DataType::String, DataType::Int64},
+              MakeFactory<CategoryMapperKernel>()});
 }
 
 }  // namespace onyx::ml
