@@ -476,3 +476,22 @@ def test_category_mapper(runtime, ort):
     check(runtime, ort, model, {"x": np.array([["dog", "cat"], ["bird", "cow"]], object)})
     model = make_model(node, [vi("x", TensorProto.INT64, None)], [vi("y", TensorProto.STRING, None)], 1)
     check(runtime, ort, model, {"x": np.array([7, 3, 4, 5], np.int64)})
+
+
+@pytest.mark.parametrize("kernel", ["LINEAR", "POLY", "RBF", "SIGMOID"])
+@pytest.mark.parametrize("one_class", [0, 1])
+def test_svm_regressor(runtime, ort, kernel, one_class):
+    rng = np.random.default_rng(41)
+    sv = rng.uniform(-1, 1, (5, 3)).astype(np.float32)
+    node = helper.make_node("SVMRegressor", ["x"], ["y"], domain=ML, kernel_type=kernel, n_supports=5, one_class=one_class,
+                            coefficients=rng.uniform(-1, 1, 5).astype(np.float32).tolist(), rho=[0.25],
+                            support_vectors=sv.ravel().tolist(), kernel_params=[0.5, 0.1, 3.0])
+    model = make_model(node, [vi("x", TensorProto.FLOAT, None)], [vi("y", TensorProto.FLOAT, None)], 1)
+    check(runtime, ort, model, {"x": rng.uniform(-2, 2, (20, 3)).astype(np.float32)}, rtol=1e-4, atol=1e-5)
+
+
+def test_svm_regressor_linear_without_supports(runtime, ort):
+    node = helper.make_node("SVMRegressor", ["x"], ["y"], domain=ML, n_supports=0, coefficients=[0.5, -1.0, 2.0], rho=[0.1],
+                            kernel_params=[0.0, 0.0, 0.0])
+    model = make_model(node, [vi("x", TensorProto.FLOAT, None)], [vi("y", TensorProto.FLOAT, None)], 1)
+    check(runtime, ort, model, {"x": np.arange(12, dtype=np.float32).reshape(4, 3)})

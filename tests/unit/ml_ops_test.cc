@@ -209,6 +209,22 @@ TEST(MlCategoryMapper, BothDirectionsAndRefusal) {
   ExpectError([&] { RunMl("CategoryMapper", {Int64Tensor({1}, {4})}, attrs, 1); }, ErrorCode::InvalidGraph, "cats_int64s has 1 values");
 }
 
+TEST(MlSVMRegressor, RbfAndRefusals) {
+  std::map<std::string, Attribute> attrs = {{"kernel_type", StringAttr("RBF")}, {"n_supports", IntAttr(2)},
+                                            {"coefficients", FloatsAttr({1, -2})}, {"rho", FloatsAttr({0.5f})},
+                                            {"support_vectors", FloatsAttr({0, 0, 1, 1})}, {"kernel_params", FloatsAttr({1, 0, NAN})}};
+  Tensor y = RunMl("SVMRegressor", {FloatTensor({1, 2}, {0, 0})}, attrs, 1)[0].tensor();
+  EXPECT_NEAR(ToVector<float>(y)[0], 1.5f - 2 * std::exp(-2.0f), 1e-6f);
+  ExpectError([&] { RunMl("SVMRegressor", {FloatTensor({1, 3}, {0, 0, 0})}, attrs, 1); }, ErrorCode::InvalidArgument, "X has 3 features");
+  attrs["support_vectors"] = FloatsAttr({0, 0, 1});
+  ExpectError([&] { RunMl("SVMRegressor", {FloatTensor({1, 2}, {0, 0})}, attrs, 1); }, ErrorCode::InvalidGraph, "support_vectors has 3 values");
+  attrs["support_vectors"] = FloatsAttr({0, 0, 1, 1});
+  attrs["coefficients"] = FloatsAttr({1});
+  ExpectError([&] { RunMl("SVMRegressor", {FloatTensor({1, 2}, {0, 0})}, attrs, 1); }, ErrorCode::InvalidGraph, "coefficients has 1 values");
+  attrs["kernel_type"] = StringAttr("CUBIC");
+  ExpectError([&] { RunMl("SVMRegressor", {FloatTensor({1, 2}, {0, 0})}, attrs, 1); }, ErrorCode::InvalidGraph, "CUBIC");
+}
+
 TEST(MlBinarizer, ThresholdAndNaN) {
   Tensor y = RunMl("Binarizer", {FloatTensor({4}, {-1, 0.5f, NAN, 2})}, {{"threshold", FloatAttr(0.5f)}}, 1)[0].tensor();
   EXPECT_EQ(ToVector<float>(y), (std::vector<float>{0, 0, 0, 1}));

@@ -14,6 +14,7 @@ void RegisterTreeEnsembleKernels(KernelRegistry& r);  // tree_ensemble.cc: TreeE
 void RegisterTreeEnsembleLegacyKernels(KernelRegistry& r);  // tree_ensemble_legacy.cc: TreeEnsembleRegressor/Classifier
 void RegisterSimpleMlKernels(KernelRegistry& r);      // ml_simple.cc: ArrayFeatureExtractor, Binarizer, CategoryMapper
 void RegisterLinearKernels(KernelRegistry& r);        // ml_linear.cc: LinearRegressor, LinearClassifier
+void RegisterSvmKernels(KernelRegistry& r);           // ml_svm.cc: SVMRegressor
 void RegisterPreprocessKernels(KernelRegistry& r);    // ml_preprocess.cc: Normalizer, Scaler, Imputer, FeatureVectorizer, OneHotEncoder
 
 // Numbering of TreeEnsemble-5's nodes_modes; the older ops spell the same modes as strings.

@@ -8,6 +8,7 @@ void RegisterMlKernels(KernelRegistry& r) {
   RegisterTreeEnsembleLegacyKernels(r);
   RegisterLinearKernels(r);
   RegisterPreprocessKernels(r);
+  RegisterSvmKernels(r);
 }
 
 }  // namespace onyx::ml
