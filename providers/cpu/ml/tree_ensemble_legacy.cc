@@ -249,6 +249,8 @@ class TreeEnsembleClassifierKernel : public OpKernel {
     int64_t n = 2;
     if (base_values_.size() == 2) {
       if (has[1]) {
+        // onnxruntime computes base_values[1] + score[0] here, dropping class 1's votes; onyx
+        // adds the base value to class 1's own score.
         s[1] += base_values_[1];
         s[0] = -s[1];
         has[0] = 1;
