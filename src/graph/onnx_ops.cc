@@ -1,5 +1,5 @@
-// What ONNX itself says about the operators of the default domain (ai.onnx): which exist, from
-// which opset, and how many inputs and outputs each version takes. The table is generated from
+// What ONNX itself says about the operators of the default domain (ai.onnx) and of ai.onnx.ml:
+// which exist, from which opset, and how many inputs and outputs each version takes. The table is generated from
 // the onnx package (scripts/gen_onnx_schemas.py). It lets the loader tell a model that is not
 // valid ONNX (InvalidGraph) from one that onyx cannot run yet (NotImplemented).
 #include <algorithm>
@@ -24,12 +24,23 @@ bool IsOnnxOperator(const std::string& op_type) {
   return it != std::end(kOnnxSchemas) && op_type == it->name;
 }
 
-const OnnxSchema* FindOnnxSchema(const std::string& op_type, int64_t opset) {
+namespace {
+template <size_t N>
+const OnnxSchema* FindIn(const OnnxSchema (&table)[N], const std::string& op_type, int64_t opset) {
   const OnnxSchema* found = nullptr;
-  for (auto it = std::lower_bound(std::begin(kOnnxSchemas), std::end(kOnnxSchemas), op_type, NameLess);
-       it != std::end(kOnnxSchemas) && op_type == it->name && it->since_version <= opset; ++it)
+  for (auto it = std::lower_bound(std::begin(table), std::end(table), op_type, NameLess);
+       it != std::end(table) && op_type == it->name && it->since_version <= opset; ++it)
     found = &*it;
   return found;
+}
+}  // namespace
+
+const OnnxSchema* FindOnnxSchema(const std::string& op_type, int64_t opset) { return FindIn(kOnnxSchemas, op_type, opset); }
+
+const OnnxSchema* FindOnnxSchema(const std::string& domain, const std::string& op_type, int64_t opset) {
+  if (domain.empty()) return FindIn(kOnnxSchemas, op_type, opset);
+  if (domain == "ai.onnx.ml") return FindIn(kOnnxMlSchemas, op_type, opset);
+  return nullptr;
 }
 
 }  // namespace onyx

@@ -207,12 +207,12 @@ Node ParseNode(proto::Reader r, const ParseContext& ctx, int depth, std::map<std
   return n;
 }
 
-// Input and output counts of an ai.onnx node against its schema. Trailing empty names (omitted
+// Input and output counts of an ai.onnx or ai.onnx.ml node against its schema. Trailing empty names (omitted
 // optional values) do not count. Nodes without a schema at their opset are left to the session:
 // unknown ops (it tells "not an ONNX operator" from "not implemented"), and ops used below the
 // opset that introduced them, which onnxruntime's optimizer writes (LayerNormalization at 14).
 void CheckArity(const Node& n) {
-  const OnnxSchema* s = FindOnnxSchema(n.op_type, n.opset);
+  const OnnxSchema* s = FindOnnxSchema(n.domain, n.op_type, n.opset);
   if (!s) return;
   auto used = [](const std::vector<std::string>& names) {
     size_t k = names.size();
@@ -239,7 +239,7 @@ void AssignOpset(Node& n, const std::map<std::string, int64_t>& opsets) {
   } else {
     n.opset = it->second;
   }
-  if (n.domain.empty()) CheckArity(n);
+  if (n.domain.empty() || n.domain == "ai.onnx.ml") CheckArity(n);
 }
 
 std::shared_ptr<Graph> ParseGraph(proto::Reader r, const ParseContext& ctx, int depth) {
