@@ -5,6 +5,7 @@ namespace onyx {
 void RegisterObjectDetectionKernels(KernelRegistry& r) {
   RegisterNmsKernels(r);
   RegisterRoiAlignKernels(r);
+  RegisterMaxRoiPoolKernels(r);
   RegisterGridSampleKernels(r);
   RegisterCol2ImDeformConvKernels(r);
   RegisterUnpoolCropKernels(r);

@@ -1,9 +1,9 @@
 // RoiAlign: bilinear samples on a regular grid inside each bin of each region, averaged
 // (avg) or maxed (max). Max mode takes the max of the four weighted corner terms of each
 // sample, which is what onnxruntime and the ONNX reference compute.
-#include <cstring>
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #include "core/thread_pool.h"
