@@ -1,8 +1,9 @@
 // Ops that make new tensors from attributes or small inputs: Constant, ConstantOfShape, Range,
 // EyeLike, OneHot.
-#include <cstring>
 #include <cmath>
+#include <cstring>
 
+#include "math/math_common.h"
 #include "tensor/tensor_helpers.h"
 
 namespace onyx {
@@ -132,6 +133,9 @@ class RangeKernel final : public OpKernel {
       T* out = y.data<T>();
       for (int64_t i = 0; i < n; ++i) {
         if constexpr (kHalf) out[i] = FromFloat<T>(s + static_cast<float>(i) * d);
+        // start + i * delta lies between start and limit, but i * delta alone may not fit:
+        // wrapping integer arithmetic gives the exact value without overflowing.
+        else if constexpr (std::is_integral_v<T>) out[i] = math::WrapAdd<T>(s, math::WrapMul<T>(static_cast<T>(i), d));
         else out[i] = static_cast<T>(s + static_cast<T>(i) * d);
       }
     };

@@ -5,6 +5,7 @@
 #include <limits>
 #include <memory>
 
+#include "core/memory_limits.h"
 #include "core/thread_pool.h"
 #include "math/math_common.h"
 #include "tensor/tensor_helpers.h"
@@ -276,6 +277,7 @@ class ResizeKernel final : public OpKernel {
     const double s = antialias_ ? std::min(p.scale, 1.0) : 1.0;
     const int64_t i_start = static_cast<int64_t>(std::floor(-support / s)) + 1;
     t.taps = 2 - 2 * i_start;
+    CheckAllocationSize(p.out * t.taps, sizeof(int64_t) + sizeof(double), "resize taps");
     t.index.resize(p.out * t.taps);
     t.weight.resize(p.out * t.taps);
     t.extrapolated.assign(p.out, false);
@@ -321,6 +323,7 @@ class ResizeKernel final : public OpKernel {
       int64_t outer = 1, inner = 1;
       for (int64_t k = 0; k < axis; ++k) outer *= shape[k];
       for (int64_t k = axis + 1; k < static_cast<int64_t>(shape.size()); ++k) inner *= shape[k];
+      CheckAllocationSize(outer * p.out * inner, sizeof(Acc), "a resize intermediate");
       std::unique_ptr<Acc[]> next(new Acc[static_cast<size_t>(outer * p.out * inner)]);
       const Acc extrapolation = static_cast<Acc>(extrapolation_);
       const Acc* in_data = cur.get();
