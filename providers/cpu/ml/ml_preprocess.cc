@@ -2,6 +2,7 @@
 // OneHotEncoder (the map/sequence inputs of DictVectorizer, ZipMap and CastMap are not supported).
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <map>
 
 #include "cpu_kernels.h"
@@ -150,6 +151,7 @@ class FeatureVectorizerKernel : public OpKernel {
     }
     if (rows < 0) rows = 0;
     Tensor& y = ctx.Output(0, DataType::Float, {rows, total});
+    std::memset(y.raw_data(), 0, y.nbytes());  // an input narrower than its dimension is padded with zeros
     int64_t start = 0;
     for (size_t i = 0; i < dims_.size(); ++i) {
       const Tensor& x = ctx.Input(i);
@@ -190,6 +192,7 @@ class OneHotEncoderKernel : public OpKernel {
     std::vector<int64_t> shape = x.shape();
     shape.push_back(count_);
     Tensor& y = ctx.Output(0, DataType::Float, shape);
+    std::memset(y.raw_data(), 0, y.nbytes());  // only the matching category of each input is set
     std::vector<double> v(strings ? 0 : static_cast<size_t>(x.size()));
     if (!strings) RowToDoubles(x, 0, x.size(), v.data());
     for (int64_t i = 0; i < x.size(); ++i) {
