@@ -249,6 +249,8 @@ class ScanKernel : public OpKernel {
     std::vector<int64_t> axes(num_scan_in_);
     for (int64_t j = 0; j < num_scan_in_; ++j) {
       const Tensor& t = scan_in[j];
+      if (t.rank() == 0)
+        throw ctx.MakeError(ErrorCode::InvalidArgument, "scan input " + std::to_string(j) + " is a scalar; it needs an axis to scan");
       axes[j] = NormalizeAxis(in_axes_[j], static_cast<int64_t>(t.rank()), ctx);
       int64_t len = t.dim(axes[j]);
       if (steps >= 0 && len != steps)

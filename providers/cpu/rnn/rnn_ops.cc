@@ -83,7 +83,7 @@ class RnnKernel final : public OpKernel {
     std::vector<float> y_h(in.init_h);
     std::vector<float> gx(static_cast<size_t>(S * Bn * H)), gates(static_cast<size_t>(Bn * H)), bias(H);
     ThreadPool* pool = ctx.thread_pool();
-    for (int64_t d = 0; d < in.dirs; ++d) {
+    for (int64_t d = 0; d < in.dirs && Bn > 0 && H > 0; ++d) {  // (empty batch or state: nothing to run)
       const bool reverse = d == 1 || !attrs_.forward;
       const DirectionWeights w = Weights(in, d, 1);
       const Activation& f = attrs_.activations[d];
@@ -126,7 +126,7 @@ class GruKernel final : public OpKernel {
     std::vector<float> gx(static_cast<size_t>(S * Bn * GH)), gates(static_cast<size_t>(Bn * GH));
     std::vector<float> rec(static_cast<size_t>(Bn * H)), rh(static_cast<size_t>(Bn * H), 0.f), bias(GH);
     ThreadPool* pool = ctx.thread_pool();
-    for (int64_t d = 0; d < in.dirs; ++d) {
+    for (int64_t d = 0; d < in.dirs && Bn > 0 && H > 0; ++d) {  // (empty batch or state: nothing to run)
       const bool reverse = d == 1 || !attrs_.forward;
       const DirectionWeights w = Weights(in, d, 3);
       const Activation& f = attrs_.activations[2 * d];
@@ -196,7 +196,7 @@ class LstmKernel final : public OpKernel {
     std::vector<float> gx(static_cast<size_t>(S * Bn * GH)), gates(static_cast<size_t>(Bn * GH)), bias(GH);
     std::vector<float> act_c(static_cast<size_t>(Bn * H));
     ThreadPool* pool = ctx.thread_pool();
-    for (int64_t d = 0; d < in.dirs; ++d) {
+    for (int64_t d = 0; d < in.dirs && Bn > 0 && H > 0; ++d) {  // (empty batch or state: nothing to run)
       const bool reverse = d == 1 || !attrs_.forward;
       const DirectionWeights w = Weights(in, d, 4);
       const Activation& f = attrs_.activations[3 * d];
