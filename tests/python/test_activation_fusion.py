@@ -90,7 +90,29 @@ def small_cnn():
     return m, {"x": RNG.uniform(-2, 2, (3, 3, 16, 16)).astype(np.float32)}, expect
 
 
+def residual_blocks():
+    """ResNet's two block kinds: Conv + identity shortcut -> Relu, and Conv + projection Conv ->
+    Relu; then MobileNetV2's linear bottleneck, Conv + shortcut without activation. The sums
+    become FusedConv's addend Z."""
+    nodes = [
+        helper.make_node("Conv", ["x", "W1", "B1"], ["c1"], pads=[1, 1, 1, 1]),
+        helper.make_node("Add", ["c1", "x"], ["s1"]),
+        helper.make_node("Relu", ["s1"], ["r1"]),
+        helper.make_node("Conv", ["r1", "W2"], ["c2"], pads=[1, 1, 1, 1], strides=[2, 2]),
+        helper.make_node("Conv", ["r1", "W3", "B3"], ["c3"], strides=[2, 2]),
+        helper.make_node("Add", ["c3", "c2"], ["s2"]),
+        helper.make_node("Relu", ["s2"], ["r2"]),
+        helper.make_node("Conv", ["r2", "W4"], ["c4"]),
+        helper.make_node("Add", ["r2", "c4"], ["y"]),
+    ]
+    inits = [_init("W1", [8, 8, 3, 3]), _init("B1", [8]), _init("W2", [16, 8, 3, 3]), _init("W3", [16, 8, 1, 1]),
+             _init("B3", [16]), _init("W4", [16, 16, 1, 1])]
+    m = _model(nodes, [_vi("x", ["N", 8, 10, 10])], [_vi("y", None)], inits)
+    return m, {"x": RNG.uniform(-2, 2, (2, 8, 10, 10)).astype(np.float32)}, {"FusedConv": 3, "Conv": 1, "Add": 0, "Relu": 0}
+
+
 CASES = {}
+CASES["residual_blocks"] = residual_blocks
 for _op in ("Relu", "Sigmoid", "Tanh", "LeakyRelu", "HardSigmoid", "Clip"):
     CASES["conv_" + _op] = lambda op=_op: conv_act(op)
 CASES["conv_Clip_opset6"] = lambda: conv_act("Clip", opset=10)

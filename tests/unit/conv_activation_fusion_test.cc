@@ -181,6 +181,73 @@ TEST(ConvActivationFusion, FoldedBatchNormThenReluFusesWithTheFoldedBias) {
   ExpectSameOutputs(s, XFeed(), 1e-4);
 }
 
+// Conv -> Add(z) -> activation: z becomes FusedConv's addend (input 3).
+TEST(ConvActivationFusion, ResidualAddThenActivationFusesIntoZ) {
+  for (bool bias : {true, false})
+    for (bool z_first : {false, true}) {
+      ConvSpec spec;
+      spec.bias = bias;
+      GraphBuilder g = ConvModel(spec);
+      g.Input("z", DataType::Float, {int64_t(2), int64_t(4), int64_t(7), int64_t(7)}).Output("y", DataType::Float);
+      g.Node("Add", z_first ? std::vector<std::string>{"z", "c"} : std::vector<std::string>{"c", "z"}, {"s"});
+      g.Node("Relu", {"s"}, {"y"});
+      SessionPair s(BuildModel(g), kExtended);
+      EXPECT_EQ(CountOps(s.optimized, "FusedConv"), 1);
+      EXPECT_EQ(s.optimized.placement().size(), 1u);
+      Feeds feeds = XFeed(spec);
+      feeds.emplace_back("z", RandomTensor(DataType::Float, {2, 4, 7, 7}, 9, -2, 2));
+      ExpectSameOutputs(s, feeds);
+    }
+}
+
+TEST(ConvActivationFusion, TwoConvsSummedFuseOnceAndBroadcastAddendsStay) {
+  {  // ResNet's projection shortcut: Conv(x) + Conv(x) -> Relu
+    GraphBuilder g = ConvModel();
+    g.Output("y", DataType::Float);
+    g.Initializer("W2", RandomTensor(DataType::Float, {4, 3, 1, 1}, 13));
+    g.Node("Conv", {"x", "W2"}, {"c2"}, {IntsAttribute("pads", {0, 0, 0, 0})}, "shortcut");
+    g.Node("Add", {"c", "c2"}, {"s"}).Node("Relu", {"s"}, {"y"});
+    SessionPair s(BuildModel(g), kExtended);
+    EXPECT_EQ(CountOps(s.optimized, "FusedConv"), 1);
+    EXPECT_EQ(CountOps(s.optimized, "Conv"), 1);
+    EXPECT_EQ(CountOps(s.optimized, "Add"), 0);
+    ExpectSameOutputs(s, XFeed());
+  }
+  {  // z broadcasts over the batch: not an addend of the Conv's shape
+    GraphBuilder g = ConvModel();
+    g.Input("z", DataType::Float, {int64_t(1), int64_t(4), int64_t(7), int64_t(7)}).Output("y", DataType::Float);
+    g.Node("Add", {"c", "z"}, {"s"}).Node("Relu", {"s"}, {"y"});
+    SessionPair s(BuildModel(g), kExtended);
+    EXPECT_EQ(CountOps(s.optimized, "FusedConv"), 0);
+    EXPECT_EQ(CountOps(s.optimized, "Add"), 1);
+    Feeds feeds = XFeed();
+    feeds.emplace_back("z", RandomTensor(DataType::Float, {1, 4, 7, 7}, 9));
+    ExpectSameOutputs(s, feeds);
+  }
+}
+
+// The sum read elsewhere (or no activation at all, as MobileNetV2's linear bottlenecks): the Add
+// alone joins the Conv, as an addend without activation.
+TEST(ConvActivationFusion, ResidualAddWithoutActivationFusesAlone) {
+  for (bool sum_is_output : {true, false}) {
+    GraphBuilder g = ConvModel();
+    g.Input("z", DataType::Float, {int64_t(2), int64_t(4), int64_t(7), int64_t(7)}).Output("y", DataType::Float);
+    if (sum_is_output) {
+      g.Output("s", DataType::Float);
+      g.Node("Add", {"c", "z"}, {"s"}).Node("Relu", {"s"}, {"y"});
+    } else {
+      g.Node("Add", {"c", "z"}, {"y"});
+    }
+    SessionPair s(BuildModel(g), kExtended);
+    EXPECT_EQ(CountOps(s.optimized, "FusedConv"), 1);
+    EXPECT_EQ(CountOps(s.optimized, "Add"), 0);
+    EXPECT_EQ(CountOps(s.optimized, "Relu"), sum_is_output ? 1 : 0);
+    Feeds feeds = XFeed();
+    feeds.emplace_back("z", RandomTensor(DataType::Float, {2, 4, 7, 7}, 9, -2, 2));
+    ExpectSameOutputs(s, feeds);
+  }
+}
+
 TEST(ConvActivationFusion, SavedModelLoadsAndRunsAgain) {
   GraphBuilder g = ConvModel();
   g.Output("y", DataType::Float);
