@@ -27,7 +27,8 @@ bool KindOf(const std::string& name, bool allow_clip, ActivationKind* kind) {
                               const char* supported) {
   for (const auto& k : known_elsewhere)
     if (k == name)
-      throw info.MakeError(ErrorCode::NotImplemented, "activation '" + name + "' is not implemented (supported: " + supported + ")");
+      throw info.MakeError(ErrorCode::NotImplemented,
+                           "activation '" + name + "' is not implemented (supported: " + supported + ")");
   throw info.MakeError(ErrorCode::InvalidGraph, "unknown activation '" + name + "' (expected one of: " + supported + ")");
 }
 
@@ -58,7 +59,8 @@ mlas::Activation FusedGemmActivation(const KernelInfo& info) {
   // What onnxruntime's FusedGemm also accepts.
   static const std::vector<std::string> kElsewhere = {"Elu", "Selu", "Celu", "Softplus", "Softsign", "ThresholdedRelu",
                                                       "ParametricSoftplus", "ScaledTanh"};
-  if (!KindOf(name, /*allow_clip=*/false, &a.kind)) Unsupported(info, name, kElsewhere, "Relu, Tanh, Sigmoid, LeakyRelu, HardSigmoid");
+  if (!KindOf(name, /*allow_clip=*/false, &a.kind))
+    Unsupported(info, name, kElsewhere, "Relu, Tanh, Sigmoid, LeakyRelu, HardSigmoid");
   if (a.kind == ActivationKind::LeakyRelu) {
     // activation_alpha, or the attribute older onnxruntime versions wrote.
     a.alpha = info.HasAttribute("activation_alpha") ? info.GetFloat("activation_alpha", 0.01f)

@@ -188,7 +188,8 @@ class GemmKernel final : public OpKernel {
     const Tensor* C = ctx.OptionalInput(2);
     if (fused_ && A.dtype() != DataType::Float && A.dtype() != DataType::Double && A.dtype() != DataType::Float16 &&
         A.dtype() != DataType::BFloat16)
-      throw ctx.MakeError(ErrorCode::NotImplemented, std::string("element type ") + DataTypeName(A.dtype()) + " is not supported");
+      throw ctx.MakeError(ErrorCode::NotImplemented,
+                          std::string("element type ") + DataTypeName(A.dtype()) + " is not supported");
     const GemmDims dims = ResolveGemmDims(A.shape(), B.shape(), trans_a_, trans_b_, ctx);
     const int64_t M = dims.M, K = dims.K, N = dims.N;
     const std::vector<int64_t> out_shape{M, N};

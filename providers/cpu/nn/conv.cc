@@ -143,7 +143,10 @@ class Conv final : public OpKernel {
  public:
   // fused: com.microsoft FusedConv (activation attributes, input Z).
   Conv(const KernelInfo& info, bool fused)
-      : attrs_(info), group_(info.GetInt("group", 1)), fused_(fused), activation_(fused ? FusedConvActivation(info) : mlas::Activation{}) {
+      : attrs_(info),
+        group_(info.GetInt("group", 1)),
+        fused_(fused),
+        activation_(fused ? FusedConvActivation(info) : mlas::Activation{}) {
     if (group_ <= 0) throw info.MakeError(ErrorCode::InvalidGraph, "group should be positive, got " + std::to_string(group_));
     PackFilters(info);
   }
@@ -164,9 +167,9 @@ class Conv final : public OpKernel {
     y_shape.insert(y_shape.end(), p.geo.output.begin(), p.geo.output.end());
     const Tensor* Z = fused_ ? ctx.OptionalInput(3) : nullptr;
     if (Z && (Z->dtype() != X.dtype() || Z->shape() != y_shape))
-      throw ctx.MakeError(ErrorCode::InvalidArgument, std::string("input Z should be ") + DataTypeName(X.dtype()) + " of the output's shape " +
-                                                          ShapeToString(y_shape) + ", got " + DataTypeName(Z->dtype()) + " " +
-                                                          ShapeToString(Z->shape()));
+      throw ctx.MakeError(ErrorCode::InvalidArgument, std::string("input Z should be ") + DataTypeName(X.dtype()) +
+                                                          " of the output's shape " + ShapeToString(y_shape) + ", got " +
+                                                          DataTypeName(Z->dtype()) + " " + ShapeToString(Z->shape()));
     Tensor& Y = ctx.Output(0, X.dtype(), y_shape);
     ThreadPool* pool = ctx.thread_pool();
     switch (X.dtype()) {
