@@ -96,8 +96,8 @@ std::vector<float> Run(Path path, const Shape& s, const std::vector<float>& a, c
 }
 
 // Checks the fused result against the plain product with the epilogue applied in double: every
-// activation with every combination of bias and addend, or (!thorough, for the large shapes) one
-// combination per activation.
+// activation with every combination of bias and addend and beta 0 and 1, or (!thorough, for the
+// large shapes) one combination per activation, with beta 1.
 void CheckShape(Path path, const Shape& s, ThreadPool* pool, uint32_t seed, bool thorough = true) {
   const int64_t ldc = s.N + 3;
   const std::vector<float> a = Random(static_cast<size_t>(std::max<int64_t>(s.M * s.K, 1)), seed);
@@ -106,6 +106,7 @@ void CheckShape(Path path, const Shape& s, ThreadPool* pool, uint32_t seed, bool
   const std::vector<float> addend = Random(static_cast<size_t>(s.M * ldc), seed + 3);
   std::vector<float> c0(static_cast<size_t>(s.M * ldc), kNaN);
   for (float beta : {0.f, 1.f}) {
+    if (!thorough && beta == 0.f) continue;  // the small shapes cover it
     if (beta != 0.f) {
       const std::vector<float> r = Random(c0.size(), seed + 4);
       for (int64_t i = 0; i < s.M; ++i)
