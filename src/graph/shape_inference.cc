@@ -58,6 +58,8 @@ struct Known {
 };
 
 class Inferencer {
+  inline static const std::string kConv = "Conv", kGemm = "Gemm";
+
  public:
   explicit Inferencer(Graph& g) : g_(g) {}
 
@@ -198,7 +200,10 @@ class Inferencer {
   }
 
   void Infer(const Node& n, std::vector<Known>& outs) {
-    const std::string& op = n.op_type;
+    // com.microsoft's fused ops (the optimizer's Conv/Gemm + activation fusions) shape as the
+    // op they extend.
+    const bool ms = n.domain == "com.microsoft";
+    const std::string& op = ms && n.op_type == "FusedConv" ? kConv : ms && n.op_type == "FusedGemm" ? kGemm : n.op_type;
     static const std::unordered_set<std::string> same = {
         "Identity", "Abs", "Neg", "Relu", "Sigmoid", "Tanh", "Exp", "Log", "Sqrt", "Erf", "Reciprocal", "Floor",
         "Ceil", "Round", "Sign", "Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh",

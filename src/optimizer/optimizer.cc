@@ -19,6 +19,10 @@ std::vector<std::unique_ptr<Pass>> PassesForLevel(GraphOptimizationLevel level, 
   if (level >= GraphOptimizationLevel::EnableExtended) {
     passes.push_back(MakeLayerNormFusion());
     passes.push_back(MakeGeluFusion());
+    // After ConvFolding and MatMulAddFusion (level 1), so that the Conv/Gemm already carries
+    // the folded bias when its activation joins it.
+    passes.push_back(MakeConvActivationFusion(ctx));
+    passes.push_back(MakeGemmActivationFusion(ctx));
   }
   return passes;
 }

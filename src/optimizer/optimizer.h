@@ -19,6 +19,9 @@ class Pass {
 struct OptimizerContext {
   const KernelRegistry* registry;
   std::string provider;  // kernels used to fold constants
+  // The session's providers, in priority order (empty: `provider` alone). Fusions into ops that
+  // not every provider implements check them, so that no node lands where it cannot run.
+  std::vector<std::string> providers = {};
 };
 
 // The passes enabled at `level`, in the order they run. The order lives here, not in comments.
@@ -36,5 +39,7 @@ std::unique_ptr<Pass> MakeConvFolding();
 std::unique_ptr<Pass> MakeMatMulAddFusion();
 std::unique_ptr<Pass> MakeLayerNormFusion();
 std::unique_ptr<Pass> MakeGeluFusion();
+std::unique_ptr<Pass> MakeConvActivationFusion(const OptimizerContext& ctx);
+std::unique_ptr<Pass> MakeGemmActivationFusion(const OptimizerContext& ctx);
 
 }  // namespace onyx

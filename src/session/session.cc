@@ -155,7 +155,7 @@ void Session::Impl::Init(Model m, const SessionOptions& opts) {
   int threads = opts.intra_op_num_threads > 0 ? opts.intra_op_num_threads : ThreadPool::DefaultThreadCount();
   if (threads > 1) pool = std::make_unique<ThreadPool>(threads);
 
-  OptimizerContext octx{&KernelRegistry::Global(), kCpuProvider};
+  OptimizerContext octx{&KernelRegistry::Global(), kCpuProvider, providers};
   OptimizeGraph(g, opts.graph_optimization_level, octx);
   if (!opts.optimized_model_filepath.empty()) SaveModel(g, model.metadata, opts.optimized_model_filepath);
   std::vector<const ExecutionProvider*> eps;

@@ -1,5 +1,9 @@
-// MatMul (numpy matmul: batched, broadcast batch dims, 1-D promotion) and Gemm.
+// MatMul (numpy matmul: batched, broadcast batch dims, 1-D promotion) and Gemm, also as
+// com.microsoft FusedGemm (Gemm + activation, written by the optimizer's fusion as onnxruntime's),
+// whose activation runs in the GEMM epilogue on each block of Y as soon as it is complete.
 #include <cstring>
+
+#include "fused_activation_attrs.h"
 
 #include "core/thread_pool.h"
 #include "math/math_kernels.h"
@@ -39,25 +43,44 @@ void NaiveGemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const
 }
 
 // One GEMM for the element type T, on contiguous row-major matrices with leading dims K/N
-// (or M/K when transposed). 16-bit floats go through float.
+// (or M/K when transposed). 16-bit floats go through float. The activation (floating types
+// only) runs in the GEMM epilogue.
 template <typename T>
 void Gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const T* A, const T* B, float beta, T* C,
-          ThreadPool* pool) {
+          ThreadPool* pool, const mlas::Activation& act = {}) {
   const int64_t lda = ta ? M : K, ldb = tb ? K : N;
+  mlas::GemmEpilogue ep;
+  ep.activation = act;
   if constexpr (std::is_same_v<T, float>) {
-    mlas::Sgemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, N, pool);
+    mlas::Sgemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, N, pool, &ep);
   } else if constexpr (std::is_same_v<T, double>) {
-    mlas::Dgemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, N, pool);
+    mlas::Epilogue<double> epd;
+    epd.activation = act;
+    mlas::Dgemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, N, pool, &epd);
   } else if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) {
     std::vector<float> a(static_cast<size_t>(M * K)), b(static_cast<size_t>(K * N)), c(static_cast<size_t>(M * N));
     for (size_t i = 0; i < a.size(); ++i) a[i] = ToFloat(A[i]);
     for (size_t i = 0; i < b.size(); ++i) b[i] = ToFloat(B[i]);
     if (beta != 0.f)
       for (size_t i = 0; i < c.size(); ++i) c[i] = ToFloat(C[i]);
-    mlas::Sgemm(ta, tb, M, N, K, alpha, a.data(), lda, b.data(), ldb, beta, c.data(), N, pool);
+    mlas::Sgemm(ta, tb, M, N, K, alpha, a.data(), lda, b.data(), ldb, beta, c.data(), N, pool, &ep);
     for (size_t i = 0; i < c.size(); ++i) C[i] = FromFloat<T>(c[i]);
   } else {
     NaiveGemm<T>(ta, tb, M, N, K, static_cast<T>(alpha), A, B, static_cast<T>(beta), C, pool);
+  }
+}
+
+// y = act(y) for the floating types (K == 0 products, which skip the GEMM).
+template <typename T>
+void ActivateInPlace(const mlas::Activation& act, T* y, int64_t n) {
+  if (act.kind == mlas::ActivationKind::Identity) return;
+  if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+    mlas::ApplyActivation(act, y, n);
+  } else if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) {
+    std::vector<float> f(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) f[i] = ToFloat(y[i]);
+    mlas::ApplyActivation(act, f.data(), n);
+    for (int64_t i = 0; i < n; ++i) y[i] = FromFloat<T>(f[i]);
   }
 }
 
@@ -150,13 +173,16 @@ class MatMulKernel final : public OpKernel {
 };
 
 // Gemm: Y = alpha * op(A) * op(B) + beta * C, C broadcasting to (M, N), optional since opset 11.
+// FusedGemm (fused): Y = act(Gemm(...)).
 class GemmKernel final : public OpKernel {
  public:
-  explicit GemmKernel(const KernelInfo& info)
+  GemmKernel(const KernelInfo& info, bool fused)
       : trans_a_(info.GetInt("transA", 0) != 0),
         trans_b_(info.GetInt("transB", 0) != 0),
         alpha_(info.GetFloat("alpha", 1.f)),
         beta_(info.GetFloat("beta", 1.f)),
+        fused_(fused),
+        activation_(fused ? FusedGemmActivation(info) : mlas::Activation{}),
         packed_b_(PackConstantB(info, trans_b_)) {}
 
   void Compute(KernelContext& ctx) const override {
@@ -164,6 +190,10 @@ class GemmKernel final : public OpKernel {
     const Tensor& A = ctx.Input(0);
     const Tensor& B = ctx.Input(1);
     const Tensor* C = ctx.OptionalInput(2);
+    if (fused_ && A.dtype() != DataType::Float && A.dtype() != DataType::Double && A.dtype() != DataType::Float16 &&
+        A.dtype() != DataType::BFloat16)
+      throw ctx.MakeError(ErrorCode::NotImplemented,
+                          std::string("element type ") + DataTypeName(A.dtype()) + " is not supported");
     const GemmDims dims = ResolveGemmDims(A.shape(), B.shape(), trans_a_, trans_b_, ctx);
     const int64_t M = dims.M, K = dims.K, N = dims.N;
     const std::vector<int64_t> out_shape{M, N};
@@ -194,22 +224,28 @@ class GemmKernel final : public OpKernel {
             py[i] = Elem<T>::Store(static_cast<ComputeT<T>>(static_cast<ComputeT<T>>(beta_) * Elem<T>::Load(py[i])));
         else
           std::memset(py, 0, Y.nbytes());
+        ActivateInPlace(activation_, py, Y.size());
         return;
       }
       if constexpr (std::is_same_v<T, float>) {
         if (UsePacked(packed_b_, M, N, K)) {
+          mlas::GemmEpilogue ep;
+          ep.activation = activation_;
           mlas::SgemmPacked(trans_a_, M, N, K, alpha_, A.data<float>(), trans_a_ ? M : K, packed_b_,
-                            use_c ? beta_ : 0.f, py, N, ctx.thread_pool());
+                            use_c ? beta_ : 0.f, py, N, ctx.thread_pool(), &ep);
           return;
         }
       }
-      Gemm<T>(trans_a_, trans_b_, M, N, K, alpha_, A.data<T>(), B.data<T>(), use_c ? beta_ : 0.f, py, ctx.thread_pool());
+      Gemm<T>(trans_a_, trans_b_, M, N, K, alpha_, A.data<T>(), B.data<T>(), use_c ? beta_ : 0.f, py, ctx.thread_pool(),
+              activation_);
     });
   }
 
  private:
   bool trans_a_, trans_b_;
   float alpha_, beta_;
+  bool fused_;
+  mlas::Activation activation_;
   mlas::PackedB packed_b_;
 };
 
@@ -217,7 +253,18 @@ class GemmKernel final : public OpKernel {
 
 void RegisterMatMulKernels(KernelRegistry& r) {
   RegisterOp<MatMulKernel>(r, "MatMul", kMatMulTypes);
-  RegisterOp<GemmKernel>(r, "Gemm", kMatMulTypes);
+  KernelDef gemm;
+  gemm.provider = kCpuProvider;
+  gemm.op_type = "Gemm";
+  gemm.types = TypeSetList(kMatMulTypes);
+  gemm.factory = [](const KernelInfo& info) -> std::unique_ptr<OpKernel> { return std::make_unique<GemmKernel>(info, false); };
+  KernelDef fused = gemm;
+  r.Register(std::move(gemm));
+  fused.domain = "com.microsoft";
+  fused.op_type = "FusedGemm";
+  fused.types = TypeSetList(kFloats);
+  fused.factory = [](const KernelInfo& info) -> std::unique_ptr<OpKernel> { return std::make_unique<GemmKernel>(info, true); };
+  r.Register(std::move(fused));
 }
 
 }  // namespace onyx::math

@@ -187,22 +187,39 @@ struct Operand {
   int64_t padded = 0;
 };
 
-// The tiles of an mc x nc block of C from a packed A block and a packed B block.
+// Columns of C that the epilogue takes at a time: mc x 64 floats (at most 36 KiB) are still in
+// L1/L2 when the epilogue reads them back.
+constexpr int64_t kEpilogueCols = 64;
+
+// The tiles of an mc x nc block of C from a packed A block and a packed B block. ep (for the last
+// depth block only, positioned at this block's C) runs on each strip of columns once it is done.
 void MacroKernel(const KernelSet& ks, int64_t mc, int64_t nc, int64_t kc, const float* a_buf, const float* bp,
-                 float* C, int64_t ldc, float alpha, float beta) {
+                 float* C, int64_t ldc, float alpha, float beta, const GemmEpilogue* ep = nullptr) {
   const int64_t MR = ks.mr, NR = ks.nr;
-  // B panel outside, A panels inside: one kc x NR panel stays in L1 across the A block.
-  for (int64_t jr = 0; jr < nc; jr += NR) {
-    const int64_t n = std::min(NR, nc - jr);
-    for (int64_t ir = 0; ir < mc; ir += MR)
-      ks.gemm(a_buf + ir * kc, bp + jr * kc, kc, C + ir * ldc + jr, ldc, std::min(MR, mc - ir), n, alpha, beta);
+  const int64_t strip = ep ? std::max<int64_t>(kEpilogueCols / NR * NR, NR) : nc;
+  for (int64_t j0 = 0; j0 < nc; j0 += strip) {
+    const int64_t j1 = std::min(nc, j0 + strip);
+    // B panel outside, A panels inside: one kc x NR panel stays in L1 across the A block.
+    for (int64_t jr = j0; jr < j1; jr += NR) {
+      const int64_t n = std::min(NR, j1 - jr);
+      for (int64_t ir = 0; ir < mc; ir += MR)
+        ks.gemm(a_buf + ir * kc, bp + jr * kc, kc, C + ir * ldc + jr, ldc, std::min(MR, mc - ir), n, alpha, beta);
+    }
+    if (ep) ApplyEpilogue(ep->At(0, j0, ldc), C + j0, ldc, mc, j1 - j0);
   }
 }
 
 // C[m0:m1, n0:n1] for the whole depth K. A pre-packed operand needs its range to start on a
 // panel boundary.
 void GemmRange(const KernelSet& ks, const Operand& a, int64_t m0, int64_t m1, int64_t n0, int64_t n1, int64_t K,
-               float alpha, const Operand& b, float beta, float* C, int64_t ldc) {
+               float alpha, const Operand& b, float beta, float* C, int64_t ldc, const GemmEpilogue* ep) {
+  // The epilogue of the block at (i, j), for the last depth block; nullptr otherwise.
+  GemmEpilogue block_ep;
+  auto epilogue_at = [&](int64_t pc, int64_t kc, int64_t i, int64_t j) -> const GemmEpilogue* {
+    if (!ep || pc + kc < K) return nullptr;
+    block_ep = ep->At(i, j, ldc);
+    return &block_ep;
+  };
   const int64_t MR = ks.mr, NR = ks.nr;
   const int64_t kc_step = DepthStep(ks, K);
   const int64_t kc_max = std::min(kc_step, K);
@@ -223,7 +240,7 @@ void GemmRange(const KernelSet& ks, const Operand& a, int64_t m0, int64_t m1, in
       for (int64_t jc = n0; jc < n1; jc += ks.nc_pack) {
         const int64_t nc = std::min(ks.nc_pack, n1 - jc);
         PackBBlock(ks, b.trans, b.data, b.ld, pc, jc, kc, nc, b_buf);
-        MacroKernel(ks, m1 - m0, nc, kc, ap, b_buf, C + m0 * ldc + jc, ldc, alpha, beta_k);
+        MacroKernel(ks, m1 - m0, nc, kc, ap, b_buf, C + m0 * ldc + jc, ldc, alpha, beta_k, epilogue_at(pc, kc, m0, jc));
       }
     }
     return;
@@ -244,7 +261,8 @@ void GemmRange(const KernelSet& ks, const Operand& a, int64_t m0, int64_t m1, in
       }
       for (int64_t ic = m0; ic < m1; ic += ks.mc) {
         const int64_t mc = std::min(ks.mc, m1 - ic);
-        MacroKernel(ks, mc, nc, kc, a_block(ic, pc, mc, kc), bp, C + ic * ldc + jc, ldc, alpha, beta_k);
+        MacroKernel(ks, mc, nc, kc, a_block(ic, pc, mc, kc), bp, C + ic * ldc + jc, ldc, alpha, beta_k,
+                    epilogue_at(pc, kc, ic, jc));
       }
     }
   }
@@ -254,11 +272,11 @@ void GemmRange(const KernelSet& ks, const Operand& a, int64_t m0, int64_t m1, in
 constexpr double kMinParallelFlops = 1 << 20;
 
 void GemmParallel(const KernelSet& ks, const Operand& a, int64_t M, int64_t N, int64_t K, float alpha,
-                  const Operand& b, float beta, float* C, int64_t ldc, ThreadPool* pool) {
+                  const Operand& b, float beta, float* C, int64_t ldc, ThreadPool* pool, const GemmEpilogue* ep) {
   const double flops = 2.0 * static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K);
   const int threads = pool ? pool->num_threads() : 1;
   if (threads <= 1 || flops < kMinParallelFlops) {
-    GemmRange(ks, a, 0, M, 0, N, K, alpha, b, beta, C, ldc);
+    GemmRange(ks, a, 0, M, 0, N, K, alpha, b, beta, C, ldc, ep);
     return;
   }
   // Each task packs the whole of the operand it does not split, so split the larger dimension:
@@ -271,27 +289,33 @@ void GemmParallel(const KernelSet& ks, const Operand& a, int64_t M, int64_t N, i
   const int64_t units = split_n ? n_units : m_units;
   pool->ParallelFor(units, flops / static_cast<double>(units), [&](int64_t u0, int64_t u1) {
     if (split_n)
-      GemmRange(ks, a, 0, M, u0 * ks.nr, std::min(N, u1 * ks.nr), K, alpha, b, beta, C, ldc);
+      GemmRange(ks, a, 0, M, u0 * ks.nr, std::min(N, u1 * ks.nr), K, alpha, b, beta, C, ldc, ep);
     else
-      GemmRange(ks, a, u0 * ks.mr, std::min(M, u1 * ks.mr), 0, N, K, alpha, b, beta, C, ldc);
+      GemmRange(ks, a, u0 * ks.mr, std::min(M, u1 * ks.mr), 0, N, K, alpha, b, beta, C, ldc, ep);
   });
 }
 
-// C = beta * C (K == 0: no products); beta == 0 writes zeros without reading C.
-void ScaleC(int64_t M, int64_t N, float beta, float* C, int64_t ldc) {
-  if (beta == 1.f) return;
-  for (int64_t i = 0; i < M; ++i) {
+// C = beta * C (K == 0: no products); beta == 0 writes zeros without reading C. Then the epilogue.
+void ScaleC(int64_t M, int64_t N, float beta, float* C, int64_t ldc, const GemmEpilogue* ep) {
+  for (int64_t i = 0; beta != 1.f && i < M; ++i) {
     float* c = C + i * ldc;
     if (beta == 0.f) std::fill(c, c + N, 0.f);
     else
       for (int64_t j = 0; j < N; ++j) c[j] *= beta;
   }
+  if (ep) ApplyEpilogue(*ep, C, ldc, M, N);
 }
 
 // M == 1 or N == 1: y = alpha * X v + beta * y with X the full matrix, read once.
 void Gemv(const KernelSet& ks, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
           const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc,
-          ThreadPool* pool) {
+          ThreadPool* pool, const GemmEpilogue* ep) {
+  // The epilogue of y[i0, i1): a row of C when M == 1, a column otherwise.
+  auto finish = [&](int64_t i0, int64_t i1) {
+    if (!ep || i1 <= i0) return;
+    if (M == 1) ApplyEpilogue(ep->At(0, i0, ldc), C + i0, ldc, 1, i1 - i0);
+    else ApplyEpilogue(ep->At(i0, 0, ldc), C + i0 * ldc, ldc, i1 - i0, 1);
+  };
   // The vector operand, gathered when strided.
   std::vector<float> gathered;
   auto vector_of = [&](const float* p, int64_t stride) -> const float* {
@@ -316,6 +340,7 @@ void Gemv(const KernelSet& ks, bool trans_a, bool trans_b, int64_t M, int64_t N,
   if (rows_form) {
     ParallelFor(pool, len, cost, [&](int64_t i0, int64_t i1) {
       ks.gemv_rows(x + i0 * ldx, ldx, v, K, i1 - i0, C + i0 * incy, incy, alpha, beta);
+      finish(i0, i1);
     });
     return;
   }
@@ -332,9 +357,12 @@ void Gemv(const KernelSet& ks, bool trans_a, bool trans_b, int64_t M, int64_t N,
   ParallelFor(pool, units, cost * kColsPerUnit, [&](int64_t u0, int64_t u1) {
     const int64_t j0 = u0 * kColsPerUnit, j1 = std::min(len, u1 * kColsPerUnit);
     ks.gemv_cols(x + j0, ldx, v, K, j1 - j0, y + j0, alpha, beta);
+    if (incy == 1) finish(j0, j1);
   });
-  if (incy != 1)
+  if (incy != 1) {
     for (int64_t i = 0; i < len; ++i) C[i * incy] = y[i];
+    finish(0, len);
+  }
 }
 
 }  // namespace
@@ -385,15 +413,17 @@ struct PackedAccess {
 };
 
 void Sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
-           const float* B, int64_t ldb, float beta, float* C, int64_t ldc, ThreadPool* pool) {
+           const float* B, int64_t ldb, float beta, float* C, int64_t ldc, ThreadPool* pool,
+           const GemmEpilogue* epilogue) {
   if (M <= 0 || N <= 0) return;
-  if (K <= 0) return ScaleC(M, N, beta, C, ldc);
+  const GemmEpilogue* ep = epilogue && !epilogue->empty() ? epilogue : nullptr;
+  if (K <= 0) return ScaleC(M, N, beta, C, ldc, ep);
   const KernelSet& ks = KernelsFor(ActiveIsa());
-  if (M == 1 || N == 1) return Gemv(ks, trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, pool);
+  if (M == 1 || N == 1) return Gemv(ks, trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, pool, ep);
   Operand a, b;
   a.data = A, a.ld = lda, a.trans = trans_a;
   b.data = B, b.ld = ldb, b.trans = trans_b;
-  GemmParallel(ks, a, M, N, K, alpha, b, beta, C, ldc, pool);
+  GemmParallel(ks, a, M, N, K, alpha, b, beta, C, ldc, pool, ep);
 }
 
 PackedB PackB(bool trans_b, int64_t K, int64_t N, const float* B, int64_t ldb) {
@@ -409,25 +439,29 @@ PackedA PackA(bool trans_a, int64_t M, int64_t K, const float* A, int64_t lda) {
 }
 
 void SgemmPacked(bool trans_a, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
-                 const PackedB& B, float beta, float* C, int64_t ldc, ThreadPool* pool) {
+                 const PackedB& B, float beta, float* C, int64_t ldc, ThreadPool* pool,
+                 const GemmEpilogue* epilogue) {
   if (M <= 0 || N <= 0) return;
-  if (K <= 0) return ScaleC(M, N, beta, C, ldc);
+  const GemmEpilogue* ep = epilogue && !epilogue->empty() ? epilogue : nullptr;
+  if (K <= 0) return ScaleC(M, N, beta, C, ldc, ep);
   const KernelSet& ks = KernelsFor(B.isa());
   const Operand b = PackedAccess::View(B, "B", N, K, ks, false);
   Operand a;
   a.data = A, a.ld = lda, a.trans = trans_a;
-  GemmParallel(ks, a, M, N, K, alpha, b, beta, C, ldc, pool);
+  GemmParallel(ks, a, M, N, K, alpha, b, beta, C, ldc, pool, ep);
 }
 
 void SgemmPacked(const PackedA& A, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* B,
-                 int64_t ldb, float beta, float* C, int64_t ldc, ThreadPool* pool) {
+                 int64_t ldb, float beta, float* C, int64_t ldc, ThreadPool* pool,
+                 const GemmEpilogue* epilogue) {
   if (M <= 0 || N <= 0) return;
-  if (K <= 0) return ScaleC(M, N, beta, C, ldc);
+  const GemmEpilogue* ep = epilogue && !epilogue->empty() ? epilogue : nullptr;
+  if (K <= 0) return ScaleC(M, N, beta, C, ldc, ep);
   const KernelSet& ks = KernelsFor(A.isa());
   const Operand a = PackedAccess::View(A, "A", M, K, ks, true);
   Operand b;
   b.data = B, b.ld = ldb, b.trans = trans_b;
-  GemmParallel(ks, a, M, N, K, alpha, b, beta, C, ldc, pool);
+  GemmParallel(ks, a, M, N, K, alpha, b, beta, C, ldc, pool, ep);
 }
 
 }  // namespace onyx::mlas

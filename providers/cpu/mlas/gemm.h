@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "mlas/cpu_features.h"
+#include "mlas/fused_activation.h"
 
 namespace onyx {
 class ThreadPool;
@@ -11,12 +12,16 @@ namespace mlas {
 // C = alpha * op(A) * op(B) + beta * C on row-major float matrices; op(A) is M x K, op(B) is
 // K x N. lda/ldb/ldc are row strides of the stored matrices. When beta == 0, C is not read.
 // Splits the work over the pool when it is large enough. Runs the packed kernels of ActiveIsa().
+// An epilogue (bias, addend, activation) runs on each block of C as soon as its product is
+// complete, while the block is in cache; the addend has C's row stride ldc.
 void Sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
-           const float* B, int64_t ldb, float beta, float* C, int64_t ldc, ThreadPool* pool);
+           const float* B, int64_t ldb, float beta, float* C, int64_t ldc, ThreadPool* pool,
+           const GemmEpilogue* epilogue = nullptr);
 
-// Same for double (Eigen).
+// Same for double (Eigen); the epilogue runs over C after the product.
 void Dgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double alpha, const double* A, int64_t lda,
-           const double* B, int64_t ldb, double beta, double* C, int64_t ldc, ThreadPool* pool);
+           const double* B, int64_t ldb, double beta, double* C, int64_t ldc, ThreadPool* pool,
+           const Epilogue<double>* epilogue = nullptr);
 
 // The former Eigen path for float, compiled for the baseline ISA; kept as the yardstick of the
 // benchmarks and tests, not used by kernels.
@@ -70,11 +75,13 @@ PackedA PackA(bool trans_a, int64_t M, int64_t K, const float* A, int64_t lda);
 // useful row: callers that still hold the original B should call Sgemm, whose matrix-vector path
 // reads it once. Likewise N == 1 with a packed A.
 void SgemmPacked(bool trans_a, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
-                 const PackedB& B, float beta, float* C, int64_t ldc, ThreadPool* pool);
+                 const PackedB& B, float beta, float* C, int64_t ldc, ThreadPool* pool,
+                 const GemmEpilogue* epilogue = nullptr);
 
 // Sgemm with a packed left-hand side; A.M() and A.K() must equal M and K (throws otherwise).
 void SgemmPacked(const PackedA& A, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* B,
-                 int64_t ldb, float beta, float* C, int64_t ldc, ThreadPool* pool);
+                 int64_t ldb, float beta, float* C, int64_t ldc, ThreadPool* pool,
+                 const GemmEpilogue* epilogue = nullptr);
 
 }  // namespace mlas
 }  // namespace onyx

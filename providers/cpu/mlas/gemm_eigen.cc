@@ -80,8 +80,10 @@ void SgemmEigen(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, flo
 }
 
 void Dgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double alpha, const double* A, int64_t lda,
-           const double* B, int64_t ldb, double beta, double* C, int64_t ldc, ThreadPool* pool) {
+           const double* B, int64_t ldb, double beta, double* C, int64_t ldc, ThreadPool* pool,
+           const Epilogue<double>* epilogue) {
   Gemm<double>(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, pool);
+  if (epilogue && M > 0 && N > 0) ApplyEpilogue(*epilogue, C, ldc, M, N);
 }
 
 }  // namespace onyx::mlas

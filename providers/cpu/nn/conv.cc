@@ -2,12 +2,16 @@
 // float/double run as GEMMs over im2col patches (1x1 stride-1 convolutions use the input
 // directly); depthwise convolutions (one input channel per group) run as a direct loop.
 // float16 computes in float.
+// com.microsoft FusedConv (the optimizer's Conv + activation fusion, as onnxruntime's) is the same
+// kernel with an activation and an optional addend Z of Y's shape: Y = act(conv(X, W) + B + Z).
+// Bias, Z and the activation run in the GEMM epilogue, on each block of Y as soon as it is done.
 #include <algorithm>
 #include <memory>
 #include <vector>
 
 #include "core/thread_pool.h"
 #include "cpu_kernels.h"
+#include "fused_activation_attrs.h"
 #include "mlas/gemm.h"
 #include "mlas/nn_depthwise.h"
 #include "mlas/nn_im2col.h"
@@ -18,12 +22,12 @@ namespace onyx {
 namespace {
 
 inline void Gemm(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B, int64_t ldb, float* C,
-                 int64_t ldc, ThreadPool* pool) {
-  mlas::Sgemm(false, false, M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C, ldc, pool);
+                 int64_t ldc, ThreadPool* pool, const mlas::Epilogue<float>& ep) {
+  mlas::Sgemm(false, false, M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C, ldc, pool, &ep);
 }
 inline void Gemm(int64_t M, int64_t N, int64_t K, const double* A, int64_t lda, const double* B, int64_t ldb,
-                 double* C, int64_t ldc, ThreadPool* pool) {
-  mlas::Dgemm(false, false, M, N, K, 1.0, A, lda, B, ldb, 0.0, C, ldc, pool);
+                 double* C, int64_t ldc, ThreadPool* pool, const mlas::Epilogue<double>& ep) {
+  mlas::Dgemm(false, false, M, N, K, 1.0, A, lda, B, ldb, 0.0, C, ldc, pool, &ep);
 }
 
 // Elements of im2col scratch per call; larger patch matrices are built in column chunks.
@@ -50,9 +54,18 @@ mlas::WindowShape ToWindowShape(const WindowGeometry& g) {
 // constant float tensor; empty otherwise.
 using PackedFilters = std::vector<mlas::PackedA>;
 
+// What follows the convolution: Y = act(conv + B + Z); Z (optional) has Y's shape.
 template <typename T>
-void ConvCompute(const ConvProblem& p, const T* X, const T* W, const T* B, T* Y, ThreadPool* pool,
+struct ConvOutputOps {
+  const T* bias = nullptr;
+  const T* addend = nullptr;
+  mlas::Activation activation;
+};
+
+template <typename T>
+void ConvCompute(const ConvProblem& p, const T* X, const T* W, const ConvOutputOps<T>& ops, T* Y, ThreadPool* pool,
                  const PackedFilters* packed = nullptr) {
+  const T* B = ops.bias;
   const WindowGeometry& g = p.geo;
   const int64_t C = p.in_channels, M = p.out_channels, G = p.group;
   const int64_t Cg = C / G, Mg = M / G;
@@ -74,22 +87,32 @@ void ConvCompute(const ConvProblem& p, const T* X, const T* W, const T* B, T* Y,
     ParallelFor(pool, p.batch * M, static_cast<double>(out_size * ksize) * 2, [&](int64_t b, int64_t e) {
       for (int64_t i = b; i < e; ++i) {
         const int64_t n = i / M, m = i % M, c = m / Mg;
-        mlas::DepthwiseConv2d(X + (n * C + c) * in_size, W + m * ksize, B ? B[m] : T(0), s, Y + i * out_size);
+        T* y = Y + i * out_size;
+        mlas::DepthwiseConv2d(X + (n * C + c) * in_size, W + m * ksize, B ? B[m] : T(0), s, y);
+        // The plane is still in cache: the addend and the activation now.
+        mlas::Epilogue<T> ep;
+        ep.addend = ops.addend ? ops.addend + i * out_size : nullptr;
+        ep.activation = ops.activation;
+        mlas::ApplyEpilogue(ep, y, out_size, 1, out_size);
       }
     });
     return;
   }
 
-  // Y_g (Mg x cols, row stride out_size) = W_g * patches (Kg x cols).
+  // Y_g (Mg x cols, row stride out_size) = W_g * patches (Kg x cols), then the epilogue on it.
   auto gemm = [&](int64_t grp, int64_t cols, const T* patches, int64_t ld_patches, T* y) {
+    mlas::Epilogue<T> ep;
+    ep.row_bias = B ? B + grp * Mg : nullptr;
+    ep.addend = ops.addend ? ops.addend + (y - Y) : nullptr;
+    ep.activation = ops.activation;
     if constexpr (std::is_same_v<T, float>) {
       // One column is a matrix-vector product, better served reading the original filter.
       if (packed && cols > 1) {
-        mlas::SgemmPacked((*packed)[grp], false, Mg, cols, Kg, 1.0f, patches, ld_patches, 0.0f, y, out_size, pool);
+        mlas::SgemmPacked((*packed)[grp], false, Mg, cols, Kg, 1.0f, patches, ld_patches, 0.0f, y, out_size, pool, &ep);
         return;
       }
     }
-    Gemm(Mg, cols, Kg, W + grp * Mg * Kg, Kg, patches, ld_patches, y, out_size, pool);
+    Gemm(Mg, cols, Kg, W + grp * Mg * Kg, Kg, patches, ld_patches, y, out_size, pool, ep);
   };
   const mlas::WindowShape shape = ToWindowShape(g);
   int64_t chunk = out_size;
@@ -114,12 +137,16 @@ void ConvCompute(const ConvProblem& p, const T* X, const T* W, const T* B, T* Y,
       }
     }
   }
-  if (B) AddChannelBias(Y, B, p.batch, M, out_size, pool);
 }
 
 class Conv final : public OpKernel {
  public:
-  explicit Conv(const KernelInfo& info) : attrs_(info), group_(info.GetInt("group", 1)) {
+  // fused: com.microsoft FusedConv (activation attributes, input Z).
+  Conv(const KernelInfo& info, bool fused)
+      : attrs_(info),
+        group_(info.GetInt("group", 1)),
+        fused_(fused),
+        activation_(fused ? FusedConvActivation(info) : mlas::Activation{}) {
     if (group_ <= 0) throw info.MakeError(ErrorCode::InvalidGraph, "group should be positive, got " + std::to_string(group_));
     PackFilters(info);
   }
@@ -138,21 +165,28 @@ class Conv final : public OpKernel {
     p.geo = shape.geo;
     std::vector<int64_t> y_shape = {p.batch, p.out_channels};
     y_shape.insert(y_shape.end(), p.geo.output.begin(), p.geo.output.end());
+    const Tensor* Z = fused_ ? ctx.OptionalInput(3) : nullptr;
+    if (Z && (Z->dtype() != X.dtype() || Z->shape() != y_shape))
+      throw ctx.MakeError(ErrorCode::InvalidArgument, std::string("input Z should be ") + DataTypeName(X.dtype()) +
+                                                          " of the output's shape " + ShapeToString(y_shape) + ", got " +
+                                                          DataTypeName(Z->dtype()) + " " + ShapeToString(Z->shape()));
     Tensor& Y = ctx.Output(0, X.dtype(), y_shape);
     ThreadPool* pool = ctx.thread_pool();
     switch (X.dtype()) {
       case DataType::Float:
-        ConvCompute<float>(p, X.data<float>(), W.data<float>(), B ? B->data<float>() : nullptr, Y.data<float>(), pool,
+        ConvCompute<float>(p, X.data<float>(), W.data<float>(), Ops<float>(B, Z), Y.data<float>(), pool,
                            PackedFor(W, p) ? &packed_ : nullptr);
         break;
       case DataType::Double:
-        ConvCompute<double>(p, X.data<double>(), W.data<double>(), B ? B->data<double>() : nullptr, Y.data<double>(), pool);
+        ConvCompute<double>(p, X.data<double>(), W.data<double>(), Ops<double>(B, Z), Y.data<double>(), pool);
         break;
       case DataType::Float16:
       case DataType::BFloat16: {
-        Tensor xf = ToFloatTensor(X), wf = ToFloatTensor(W), bf, yf(DataType::Float, y_shape);
+        Tensor xf = ToFloatTensor(X), wf = ToFloatTensor(W), bf, zf, yf(DataType::Float, y_shape);
         if (B) bf = ToFloatTensor(*B);
-        ConvCompute<float>(p, xf.data<float>(), wf.data<float>(), B ? bf.data<float>() : nullptr, yf.data<float>(), pool);
+        if (Z) zf = ToFloatTensor(*Z);
+        ConvCompute<float>(p, xf.data<float>(), wf.data<float>(), Ops<float>(B ? &bf : nullptr, Z ? &zf : nullptr),
+                           yf.data<float>(), pool);
         FromFloatTensor(yf, Y);
         break;
       }
@@ -162,6 +196,15 @@ class Conv final : public OpKernel {
   }
 
  private:
+  template <typename T>
+  ConvOutputOps<T> Ops(const Tensor* B, const Tensor* Z) const {
+    ConvOutputOps<T> ops;
+    ops.bias = B ? B->data<T>() : nullptr;
+    ops.addend = Z ? Z->data<T>() : nullptr;
+    ops.activation = activation_;
+    return ops;
+  }
+
   // A constant float filter is packed per group at creation (immutable afterwards, so shared by
   // concurrent runs). Not when every input is constant (constant folding runs the kernel once),
   // nor for one output channel per group (depthwise: direct loop or matrix-vector products).
@@ -184,14 +227,20 @@ class Conv final : public OpKernel {
 
   WindowAttributes attrs_;
   int64_t group_;
+  bool fused_;
+  mlas::Activation activation_;
   PackedFilters packed_;
 };
 
 }  // namespace
 
 void RegisterConvKernels(KernelRegistry& r) {
-  r.Register({kCpuProvider, "", "Conv", 1, INT64_MAX, {DataType::Float, DataType::Double, DataType::Float16},
-              MakeFactory<Conv>()});
+  auto factory = [](bool fused) -> KernelFactory {
+    return [fused](const KernelInfo& info) -> std::unique_ptr<OpKernel> { return std::make_unique<Conv>(info, fused); };
+  };
+  r.Register({kCpuProvider, "", "Conv", 1, INT64_MAX, {DataType::Float, DataType::Double, DataType::Float16}, factory(false)});
+  r.Register({kCpuProvider, "com.microsoft", "FusedConv", 1, INT64_MAX, {DataType::Float, DataType::Double, DataType::Float16},
+              factory(true)});
 }
 
 }  // namespace onyx
