@@ -139,11 +139,7 @@ class CommonSubexpressionElimination : public Pass {
       changed = true;
     }
     if (!changed) return false;
-    std::vector<Node> kept;
-    kept.reserve(g.nodes.size());
-    for (size_t i = 0; i < g.nodes.size(); ++i)
-      if (!drop[i]) kept.push_back(std::move(g.nodes[i]));
-    g.nodes = std::move(kept);
+    EraseNodes(g, drop);
     return true;
   }
 };

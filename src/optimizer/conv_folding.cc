@@ -173,13 +173,9 @@ class ConvFolding : public Pass {
       producer[folded.outputs[0]] = i;
       g.nodes[i] = std::move(folded);
     }
-    std::vector<Node> kept;
-    kept.reserve(g.nodes.size());
-    for (size_t i = 0; i < g.nodes.size(); ++i)
-      if (!removed[i]) kept.push_back(std::move(g.nodes[i]));
-    const bool changed = kept.size() != g.nodes.size();
-    g.nodes = std::move(kept);
-    return changed;
+    const size_t before = g.nodes.size();
+    EraseNodes(g, removed);
+    return g.nodes.size() != before;
   }
 };
 

@@ -73,11 +73,7 @@ class MatMulAddFusion : public Pass {
       }
     }
     if (!changed) return false;
-    std::vector<Node> kept;
-    kept.reserve(g.nodes.size());
-    for (size_t i = 0; i < g.nodes.size(); ++i)
-      if (!removed[i]) kept.push_back(std::move(g.nodes[i]));
-    g.nodes = std::move(kept);
+    EraseNodes(g, removed);
     return true;
   }
 };

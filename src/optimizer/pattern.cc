@@ -232,4 +232,12 @@ void ReplaceMatchedNodes(Graph& g, size_t at, Node fused, const std::vector<std:
   g.nodes = std::move(kept);
 }
 
+void EraseNodes(Graph& g, const std::vector<bool>& removed) {
+  std::vector<Node> kept;
+  kept.reserve(g.nodes.size());
+  for (size_t i = 0; i < g.nodes.size(); ++i)
+    if (!removed[i]) kept.push_back(std::move(g.nodes[i]));
+  g.nodes = std::move(kept);
+}
+
 }  // namespace onyx

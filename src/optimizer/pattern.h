@@ -88,6 +88,9 @@ void SetFusedOpDomain(Graph& g, Node& fused, int64_t onnx_since);
 void SetFusedOpOnnxDomain(Graph& g, Node& fused);
 
 // Puts `fused` in place of node `at` and removes the nodes whose first output is in `matched`.
+// Drops the nodes whose flag is set, keeping the order of the others.
+void EraseNodes(Graph& g, const std::vector<bool>& removed);
+
 void ReplaceMatchedNodes(Graph& g, size_t at, Node fused, const std::vector<std::string>& matched);
 
 }  // namespace onyx
