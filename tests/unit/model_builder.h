@@ -58,6 +58,12 @@ inline AttrSpec IntsAttribute(const std::string& n, const std::vector<int64_t>& 
   for (int64_t x : v) a.Varint(8, static_cast<uint64_t>(x));
   return {n, a};
 }
+inline AttrSpec FloatsAttribute(const std::string& n, const std::vector<float>& v) {
+  ProtoWriter a;
+  a.Bytes(1, n).Varint(20, 6);
+  for (float x : v) a.Float(7, x);
+  return {n, a};
+}
 inline AttrSpec TensorAttribute(const std::string& n, const Tensor& t) {
   ProtoWriter a;
   a.Bytes(1, n).Varint(20, 4).Bytes(5, TensorProtoOf("", t));

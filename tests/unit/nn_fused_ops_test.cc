@@ -193,12 +193,7 @@ TEST(FusedConvKernel, PrePackedFilterInASession) {
     ProtoWriter act;
     act.Bytes(1, "activation").Varint(20, 3).Bytes(4, a.name);
     attrs.push_back({"activation", act});
-    if (!a.params.empty()) {
-      ProtoWriter p;
-      p.Bytes(1, "activation_params").Varint(20, 6);
-      for (float v : a.params) p.Float(7, v);
-      attrs.push_back({"activation_params", p});
-    }
+    if (!a.params.empty()) attrs.push_back(FloatsAttribute("activation_params", a.params));
     g.Node("FusedConv", {"x", "W", "B"}, {"y"}, attrs, "fused", "com.microsoft");
     const std::string model = BuildModel(g, 17, {}, {}, {{"com.microsoft", 1}});
     Session s(model.data(), model.size());
