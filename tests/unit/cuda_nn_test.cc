@@ -121,6 +121,66 @@ TEST(CudaNn, ConvEmpty) {
   CheckConv("Conv", {0, 3, 5, 5}, {4, 3, 3, 3}, true, {});
 }
 
+// com.microsoft FusedConv: each activation, with and without bias and addend Z, under each
+// search: DEFAULT takes the legacy calls (cudnnConvolutionBiasActivationForward for Relu and, with
+// the implicit precomputed GEMM, the identity; separate passes otherwise), HEURISTIC and
+// EXHAUSTIVE the graph API (bias, Z and Relu inside the graph, other activations after it).
+TEST(CudaNn, FusedConvEachActivationBiasAndAddend) {
+  ONYX_REQUIRE_CUDA();
+  struct Act {
+    const char* name;
+    std::vector<float> params;
+  };
+  const std::vector<Act> acts = {{"", {}},           {"Relu", {}},          {"Sigmoid", {}},       {"Tanh", {}},
+                                 {"LeakyRelu", {0.2f}}, {"Clip", {-0.5f, 0.7f}}, {"HardSigmoid", {0.3f, 0.4f}}};
+  for (const char* search : {"DEFAULT", "HEURISTIC", "EXHAUSTIVE"})
+    for (const Act& a : acts)
+      for (bool bias : {false, true})
+        for (bool z : {false, true}) {
+          SCOPED_TRACE(std::string(search) + " activation '" + a.name + "' bias " + std::to_string(bias) + " Z " +
+                       std::to_string(z));
+          OpTest t = ConvTest("FusedConv", DataType::Float, {2, 8, 9, 9}, {16, 8, 3, 3}, false,
+                              {IntsAttribute("pads", {1, 1, 1, 1})});
+          t.domain = "com.microsoft";
+          t.opset = 17;
+          t.inputs.push_back({bias ? "B" : "", RandomTensor(DataType::Float, {16}, 13), true});
+          if (z) t.inputs.push_back({"Z", RandomTensor(DataType::Float, {2, 16, 9, 9}, 14, -2, 2)});
+          if (*a.name) t.attrs.push_back(StringAttribute("activation", a.name));
+          if (!a.params.empty()) t.attrs.push_back(FloatsAttribute("activation_params", a.params));
+          ExpectMatchesCpuOnCuda(t, 1e-4, 1e-4, {{"use_tf32", "0"}, {"cudnn_conv_algo_search", search}});
+        }
+}
+
+// The optimizer fuses Conv + Add + Relu for a CUDA session too (CUDA has FusedConv), and the
+// fused node runs there, matching the unoptimized model on the CPU.
+TEST(CudaNn, ResidualConvFusesAndRunsOnCuda) {
+  ONYX_REQUIRE_CUDA();
+  GraphBuilder g;
+  g.Input("x", DataType::Float, {int64_t(2), int64_t(8), int64_t(9), int64_t(9)})
+      .Input("z", DataType::Float, {int64_t(2), int64_t(16), int64_t(9), int64_t(9)})
+      .Output("y", DataType::Float);
+  g.Initializer("W", RandomTensor(DataType::Float, {16, 8, 3, 3}, 12)).Initializer("B", RandomTensor(DataType::Float, {16}, 13));
+  g.Node("Conv", {"x", "W", "B"}, {"c"}, {IntsAttribute("pads", {1, 1, 1, 1})});
+  g.Node("Add", {"c", "z"}, {"s"}).Node("Relu", {"s"}, {"y"});
+  const std::string model = BuildModel(g, 17);
+  const std::vector<std::pair<std::string, Tensor>> feeds = {{"x", RandomTensor(DataType::Float, {2, 8, 9, 9}, 1)},
+                                                             {"z", RandomTensor(DataType::Float, {2, 16, 9, 9}, 2, -2, 2)}};
+  SessionOptions o;
+  o.providers = {"CUDAExecutionProvider"};
+  o.provider_options["CUDAExecutionProvider"] = {{"use_tf32", "0"}};
+  o.disable_cpu_ep_fallback = true;
+  Session cuda(model.data(), model.size(), o);
+  // Besides the copies at the device edges, one node: the FusedConv, on CUDA.
+  std::vector<NodePlacement> compute;
+  for (const auto& p : cuda.placement())
+    if (p.op_type != "MemcpyFromHost" && p.op_type != "MemcpyToHost") compute.push_back(p);
+  ASSERT_EQ(compute.size(), 1u);
+  EXPECT_EQ(compute[0].op_type, "FusedConv");
+  EXPECT_EQ(compute[0].provider, "CUDAExecutionProvider");
+  const std::vector<Tensor> want = RunModelOn(model, {"CPUExecutionProvider"}, feeds);
+  ExpectOutputsMatch("FusedConv", "CUDAExecutionProvider", cuda.Run(feeds), want, 1e-4, 1e-4);
+}
+
 TEST(CudaNn, ConvTranspose2D) {
   ONYX_REQUIRE_CUDA();
   CheckConv("ConvTranspose", {2, 8, 7, 7}, {8, 4, 3, 3}, true,

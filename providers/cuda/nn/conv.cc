@@ -1,13 +1,25 @@
-// Conv and ConvTranspose on cuDNN (1-D as 2-D with a leading spatial dim of 1, 2-D, 3-D).
+// Conv and ConvTranspose on cuDNN (1-D as 2-D with a leading spatial dim of 1, 2-D, 3-D), and
+// com.microsoft FusedConv (the optimizer's Conv + [residual Add] + activation fusion):
+//   Y = act(Conv(X, W) + B + Z)
+// In float, with Relu or no activation, that is one cudnnConvolutionBiasActivationForward call
+// (cuDNN applies bias, addend and Relu while the output is written); otherwise, or where cuDNN
+// refuses the fused call, the bias, the addend and the activation follow the convolution as
+// separate passes.
 // Window geometry (pads, auto_pad, output shapes) is the CPU kernels' own, so both providers
 // agree on shapes. cuDNN only pads symmetrically: Conv pads the input's extra side itself, and
 // ConvTranspose computes the unpadded output and crops it when cuDNN cannot express the result.
 #include <algorithm>
+#include <atomic>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
 
 #include "cudnn_common.h"
+#include "cudnn_graph.h"
+#include "fused_activation_attrs.h"
+#include "math/cuda_math.h"
+#include "math/elementwise_impl.h"
 #include "nn/nn_common.h"
 #include "nn_impl.h"
 
@@ -218,14 +230,60 @@ void ZeroPlusBias(const CudaExecutionProvider& cuda, const Tensor* B, Tensor& Y,
   CheckCudnn(cudnnAddTensor(cuda.cudnn(), &one, bd.get(), B->raw_data(), &one, yd.get(), Y.raw_data()), "cudnnAddTensor");
 }
 
+class CudnnActivation {
+ public:
+  CudnnActivation() { CheckCudnn(cudnnCreateActivationDescriptor(&d_), "cudnnCreateActivationDescriptor"); }
+  ~CudnnActivation() { cudnnDestroyActivationDescriptor(d_); }
+  CudnnActivation(const CudnnActivation&) = delete;
+  CudnnActivation& operator=(const CudnnActivation&) = delete;
+  cudnnActivationDescriptor_t get() const { return d_; }
+
+ private:
+  cudnnActivationDescriptor_t d_ = nullptr;
+};
+
+class CudaEvent {
+ public:
+  CudaEvent() { CheckCuda(cudaEventCreate(&e_), "cudaEventCreate"); }
+  ~CudaEvent() { cudaEventDestroy(e_); }
+  CudaEvent(const CudaEvent&) = delete;
+  CudaEvent& operator=(const CudaEvent&) = delete;
+  cudaEvent_t get() const { return e_; }
+
+ private:
+  cudaEvent_t e_ = nullptr;
+};
+
+// The elementwise kernel of a fused activation (its parameters as the standalone op's).
+UnaryOp UnaryOf(const mlas::Activation& a, UnaryParams* p) {
+  p->alpha = a.alpha;
+  p->beta = a.beta;
+  switch (a.kind) {
+    case mlas::ActivationKind::Relu: return UnaryOp::Relu;
+    case mlas::ActivationKind::LeakyRelu: return UnaryOp::LeakyRelu;
+    case mlas::ActivationKind::Tanh: return UnaryOp::Tanh;
+    case mlas::ActivationKind::Sigmoid: return UnaryOp::Sigmoid;
+    case mlas::ActivationKind::Clip: return UnaryOp::Clip;
+    case mlas::ActivationKind::HardSigmoid: return UnaryOp::HardSigmoid;
+    case mlas::ActivationKind::Identity: break;
+  }
+  throw Error(ErrorCode::RuntimeException, "no elementwise kernel for the identity activation");
+}
+
 void CheckSpatialRank(size_t rank, const KernelContext& ctx) {
   if (rank < 1 || rank > 3)
     throw ctx.MakeError(ErrorCode::NotImplemented, "CUDA convolutions take 1 to 3 spatial dimensions, got " + std::to_string(rank));
 }
 
+// Conv, and FusedConv (fused = true: activation attributes, addend input Z).
 class Conv final : public CudaKernel {
  public:
-  explicit Conv(const KernelInfo& info) : CudaKernel(info), attrs_(info), group_(info.GetInt("group", 1)) {
+  explicit Conv(const KernelInfo& info, bool fused = false)
+      : CudaKernel(info),
+        attrs_(info),
+        group_(info.GetInt("group", 1)),
+        fused_(fused),
+        activation_(fused ? FusedConvActivation(info) : mlas::Activation{}) {
     if (group_ <= 0) throw info.MakeError(ErrorCode::InvalidGraph, "group should be positive, got " + std::to_string(group_));
   }
 
@@ -233,6 +291,7 @@ class Conv final : public CudaKernel {
     const Tensor& X = ctx.Input(0);
     const Tensor& W = ctx.Input(1);
     const Tensor* B = ctx.OptionalInput(2);
+    const Tensor* Z = fused_ ? ctx.OptionalInput(3) : nullptr;
     CheckConvOperands(ctx, X, W, B);
     const DataType dt = X.dtype();
     if (!IsCudaFloat(dt))
@@ -244,10 +303,18 @@ class Conv final : public CudaKernel {
     const WindowGeometry& g = shape.geo;
     const std::vector<int64_t> in_spatial(X.shape().begin() + 2, X.shape().end());
     const std::vector<int64_t> kernel(W.shape().begin() + 2, W.shape().end());
-    Tensor& Y = ctx.Output(0, dt, Concat({N, M}, g.output));
+    const std::vector<int64_t> y_shape = Concat({N, M}, g.output);
+    if (Z && (Z->dtype() != dt || Z->shape() != y_shape))
+      throw ctx.MakeError(ErrorCode::InvalidArgument, "Z should be " + std::string(DataTypeName(dt)) + " " +
+                                                          ShapeToString(y_shape) + " like the output, got " +
+                                                          DataTypeName(Z->dtype()) + " " + ShapeToString(Z->shape()));
+    Tensor& Y = ctx.Output(0, dt, y_shape);
     if (Y.size() == 0) return;
     cuda().Activate();
-    if (X.size() == 0 || W.size() == 0) return ZeroPlusBias(cuda(), B, Y, ctx);
+    if (X.size() == 0 || W.size() == 0) {
+      ZeroPlusBias(cuda(), B, Y, ctx);
+      return Epilogue(Z, /*activation=*/true, Y, ctx);
+    }
 
     // cuDNN pads both sides by the smaller pad; the rest is padded here with zeros.
     std::vector<int64_t> pads(rank), extra_begin(rank), padded(rank);
@@ -273,32 +340,175 @@ class Conv final : public CudaKernel {
       x = x_padded.get();
     }
 
-    ConvDescriptors d;
-    d.Set(cuda(), dt, Concat({N, C}, LiftSpatial(padded, 1)), Concat({M, W.dim(1)}, LiftSpatial(kernel, 1)),
-          Concat({N, M}, LiftSpatial(g.output, 1)), LiftSpatial(pads, 0), LiftSpatial(g.strides, 1),
-          LiftSpatial(g.dilations, 1), group_, ctx);
     // The cache key is the shape cuDNN sees (padded input).
     std::vector<int64_t> key = Concat({N, C}, padded);
     key.push_back(-1);
     key.insert(key.end(), W.shape().begin(), W.shape().end());
+    ConvGraphSpec spec;
+    spec.dtype = dt;
+    spec.x = Concat({N, C}, LiftSpatial(padded, 1));
+    spec.w = Concat({M, W.dim(1)}, LiftSpatial(kernel, 1));
+    spec.y = Concat({N, M}, LiftSpatial(g.output, 1));
+    spec.pads = LiftSpatial(pads, 0);
+    spec.strides = LiftSpatial(g.strides, 1);
+    spec.dilations = LiftSpatial(g.dilations, 1);
+    if (GraphForward(key, spec, x, W, B, Z, Y, ctx)) return;
+
+    ConvDescriptors d;
+    d.Set(cuda(), dt, spec.x, spec.w, spec.y, spec.pads, spec.strides, spec.dilations, group_, ctx);
     ChosenAlgo algo;
     if (!cache_.Find(key, &algo)) {
       algo = ChooseForwardAlgo(cuda(), d, x, W.raw_data(), Y.raw_data());
       cache_.Put(key, algo);
     }
     std::shared_ptr<void> ws = algo.workspace ? cuda().Scratch(algo.workspace) : nullptr;
+    if (fused_ && FusedForward(d, algo, ws.get(), x, W, B, Z, Y)) return;
     const float one = 1.f, zero = 0.f;
     CheckCudnn(cudnnConvolutionForward(cuda().cudnn(), &one, d.x.get(), x, d.w.get(), W.raw_data(), d.conv.get(),
                                        static_cast<cudnnConvolutionFwdAlgo_t>(algo.algo), ws.get(), algo.workspace, &zero,
                                        d.y.get(), Y.raw_data()),
                "cudnnConvolutionForward");
     AddBias(cuda(), d, B, Y);
+    Epilogue(Z, /*activation=*/true, Y, ctx);
   }
 
  private:
+  // The graph API path, for ungrouped convolutions: one plan per shape, built on first use and
+  // then only executed. HEURISTIC (the default) takes the heuristics' first engine, EXHAUSTIVE
+  // times the first 8 on the run's own buffers. False where it does not apply (DEFAULT search,
+  // groups) or cuDNN has no engine for the shape: the legacy calls take it then.
+  bool GraphForward(const std::vector<int64_t>& key, ConvGraphSpec& spec, const void* x, const Tensor& W,
+                    const Tensor* B, const Tensor* Z, Tensor& Y, const KernelContext& ctx) const {
+    const auto search = cuda().options().conv_algo_search;
+    if (group_ != 1 || search == CudaOptions::ConvSearch::Default) return false;
+    for (const void* p : {x, W.raw_data(), B ? B->raw_data() : nullptr, Z ? Z->raw_data() : nullptr,
+                          static_cast<const void*>(Y.raw_data())})
+      if (reinterpret_cast<uintptr_t>(p) % 16 != 0) return false;  // the plans assume 16-byte alignment
+    const ConvGraphPlan* plan = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(plans_mu_);
+      auto it = plans_.find(key);
+      if (it == plans_.end()) {
+        spec.bias = B != nullptr;
+        spec.addend = Z != nullptr;
+        spec.relu = activation_.kind == mlas::ActivationKind::Relu;
+        spec.allow_tf32 = cuda().options().use_tf32;
+        auto run = [&](const ConvGraphPlan& p, void* ws) {
+          p.Execute(cuda().cudnn(), x, W.raw_data(), B ? B->raw_data() : nullptr, Z ? Z->raw_data() : nullptr,
+                    Y.raw_data(), ws);
+        };
+        auto time = [&](const ConvGraphPlan& p) -> float {
+          try {
+            std::shared_ptr<void> ws = p.workspace() ? cuda().Scratch(p.workspace()) : nullptr;
+            run(p, ws.get());  // warm-up
+            CudaEvent begin, end;
+            CheckCuda(cudaEventRecord(begin.get(), stream()), "cudaEventRecord");
+            for (int i = 0; i < 3; ++i) run(p, ws.get());
+            CheckCuda(cudaEventRecord(end.get(), stream()), "cudaEventRecord");
+            CheckCuda(cudaEventSynchronize(end.get()), "cudaEventSynchronize");
+            float ms = 0.f;
+            CheckCuda(cudaEventElapsedTime(&ms, begin.get(), end.get()), "cudaEventElapsedTime");
+            return ms;
+          } catch (const Error&) {
+            return std::numeric_limits<float>::infinity();
+          }
+        };
+        const int candidates = search == CudaOptions::ConvSearch::Exhaustive ? 8 : 1;
+        it = plans_.emplace(key, ConvGraphPlan::Build(cuda().cudnn(), spec, candidates, time)).first;
+      }
+      plan = it->second.get();
+    }
+    if (!plan) return false;
+    std::shared_ptr<void> ws = plan->workspace() ? cuda().Scratch(plan->workspace()) : nullptr;
+    plan->Execute(cuda().cudnn(), x, W.raw_data(), B ? B->raw_data() : nullptr, Z ? Z->raw_data() : nullptr,
+                  Y.raw_data(), ws.get());
+    if (!plan->fused()) {
+      AddChannelBias(B, Y, ctx);
+      Epilogue(Z, /*activation=*/true, Y, ctx);
+    } else if (activation_.kind != mlas::ActivationKind::Relu) {
+      Epilogue(nullptr, /*activation=*/true, Y, ctx);  // the graph has bias and Z, not this activation
+    }
+    return true;
+  }
+
+  // Y[n, m, ...] += B[m] with the elementwise kernel (B omitted: nothing).
+  void AddChannelBias(const Tensor* B, Tensor& Y, const KernelContext& ctx) const {
+    if (!B) return;
+    ElemType t;
+    if (!ToElemType(Y.dtype(), &t)) throw ctx.MakeError(ErrorCode::NotImplemented, "unsupported element type");
+    const int64_t N = Y.dim(0), M = Y.dim(1), S = Y.size() / std::max<int64_t>(1, N * M);
+    BroadcastParams p;
+    p.rank = 3;
+    p.dims[0] = N;
+    p.dims[1] = M;
+    p.dims[2] = S;
+    p.strides[0][0] = M * S;
+    p.strides[0][1] = S;
+    p.strides[0][2] = 1;
+    p.strides[1][1] = 1;  // B advances with the channel only
+    CheckCuda(LaunchBinary(BinaryOp::Add, t, t, Y.raw_data(), B->raw_data(), Y.raw_data(), Y.size(), p, stream()),
+              "Conv bias");
+  }
+
+  // Y = act(conv + B + Z) in one cuDNN call, where cuDNN takes it: float, Relu or no activation
+  // (the identity only with the implicit precomputed GEMM). False where the separate passes must
+  // do it; a configuration cuDNN refuses once is not offered again.
+  bool FusedForward(const ConvDescriptors& d, const ChosenAlgo& algo, void* ws, const void* x, const Tensor& W,
+                    const Tensor* B, const Tensor* Z, Tensor& Y) const {
+    const bool relu = activation_.kind == mlas::ActivationKind::Relu;
+    if (Y.dtype() != DataType::Float || fused_refused_.load(std::memory_order_relaxed)) return false;
+    if (!relu && (activation_.kind != mlas::ActivationKind::Identity ||
+                  algo.algo != CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM || (!B && !Z)))
+      return false;
+    std::shared_ptr<void> zero_bias;
+    const void* bias = B ? B->raw_data() : nullptr;
+    if (!B) {
+      zero_bias = cuda().Scratch(static_cast<size_t>(Y.dim(1)) * sizeof(float));
+      CheckCuda(cudaMemsetAsync(zero_bias.get(), 0, static_cast<size_t>(Y.dim(1)) * sizeof(float), stream()),
+                "cudaMemsetAsync");
+      bias = zero_bias.get();
+    }
+    CudnnActivation act;
+    CheckCudnn(cudnnSetActivationDescriptor(act.get(), relu ? CUDNN_ACTIVATION_RELU : CUDNN_ACTIVATION_IDENTITY,
+                                            CUDNN_PROPAGATE_NAN, 0.0),
+               "cudnnSetActivationDescriptor");
+    const float one = 1.f, alpha2 = Z ? 1.f : 0.f;
+    const cudnnStatus_t status = cudnnConvolutionBiasActivationForward(
+        cuda().cudnn(), &one, d.x.get(), x, d.w.get(), W.raw_data(), d.conv.get(),
+        static_cast<cudnnConvolutionFwdAlgo_t>(algo.algo), ws, algo.workspace, &alpha2, d.y.get(),
+        Z ? Z->raw_data() : Y.raw_data(), d.bias.get(), bias, act.get(), d.y.get(), Y.raw_data());
+    if (status == CUDNN_STATUS_SUCCESS) return true;
+    if (status != CUDNN_STATUS_NOT_SUPPORTED && status != CUDNN_STATUS_BAD_PARAM) CheckCudnn(status, "cudnnConvolutionBiasActivationForward");
+    fused_refused_.store(true, std::memory_order_relaxed);
+    return false;
+  }
+
+  // After the convolution and its bias: Y += Z, then (activation) Y = act(Y), each where the
+  // node has it.
+  void Epilogue(const Tensor* Z, bool activation, Tensor& Y, const KernelContext& ctx) const {
+    ElemType t;
+    if (!ToElemType(Y.dtype(), &t)) throw ctx.MakeError(ErrorCode::NotImplemented, "unsupported element type");
+    if (Z) {
+      BroadcastParams p;
+      p.dims[0] = Y.size();
+      p.strides[0][0] = p.strides[1][0] = 1;
+      CheckCuda(LaunchBinary(BinaryOp::Add, t, t, Y.raw_data(), Z->raw_data(), Y.raw_data(), Y.size(), p, stream()),
+                "FusedConv addend");
+    }
+    if (!activation || activation_.kind == mlas::ActivationKind::Identity) return;
+    UnaryParams q;
+    const UnaryOp op = UnaryOf(activation_, &q);
+    CheckCuda(LaunchUnary(op, t, Y.raw_data(), Y.raw_data(), Y.size(), q, stream()), "FusedConv activation");
+  }
+
   WindowAttributes attrs_;
   int64_t group_;
+  bool fused_;
+  mlas::Activation activation_;
   AlgoCache cache_;
+  mutable std::atomic<bool> fused_refused_{false};
+  mutable std::mutex plans_mu_;
+  mutable std::map<std::vector<int64_t>, std::unique_ptr<ConvGraphPlan>> plans_;  // nullptr: no engine
 };
 
 class ConvTranspose final : public CudaKernel {
@@ -407,7 +617,8 @@ class ConvTranspose final : public CudaKernel {
 
 bool SupportsConvLike(const Node& node, const NodeOperandTypes& t) {
   if (t.inputs.size() < 2 || !IsCudaFloat(t.inputs[0]) || t.inputs[1] != t.inputs[0]) return false;
-  if (node.inputs.size() > 2 && !node.inputs[2].empty() && (t.inputs.size() < 3 || t.inputs[2] != t.inputs[0])) return false;
+  for (size_t i = 2; i < node.inputs.size(); ++i)  // bias, and FusedConv's addend Z
+    if (!node.inputs[i].empty() && (t.inputs.size() <= i || t.inputs[i] != t.inputs[0])) return false;
   const Attribute* ks = node.FindAttribute("kernel_shape");
   if (ks && (ks->ints.empty() || ks->ints.size() > 3)) return false;
   return true;
@@ -422,6 +633,10 @@ void RegisterCudaConvKernels(KernelRegistry& r) {
   };
   reg(CudaDef<Conv>("Conv", 1, 10, FloatTypes()));
   reg(CudaDef<Conv>("Conv", 11, INT64_MAX, FloatTypes()));
+  // Float only, as onnxruntime's FusedConv and the optimizer's fusion.
+  KernelDef fused = CudaDef<Conv>("FusedConv", 1, INT64_MAX, {DataType::Float}, {}, "com.microsoft");
+  fused.factory = [](const KernelInfo& info) -> std::unique_ptr<OpKernel> { return std::make_unique<Conv>(info, true); };
+  reg(std::move(fused));
   reg(CudaDef<ConvTranspose>("ConvTranspose", 1, 10, FloatTypes()));
   reg(CudaDef<ConvTranspose>("ConvTranspose", 11, INT64_MAX, FloatTypes()));
 }
