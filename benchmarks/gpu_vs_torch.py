@@ -68,6 +68,7 @@ def main():
     ap.add_argument("--cases", default="resnet50:1,resnet50:32,bert:1,bert:8")
     ap.add_argument("--dtypes", default="fp32,fp16")
     ap.add_argument("--onyx-options", default="", help="extra --provider-option KEY=VALUE list, comma separated")
+    ap.add_argument("--opt-level", default="", help="onyx's graph optimization level (0-3; default: onyx's, 3)")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     torch.backends.cudnn.benchmark = False  # torch's default
@@ -114,6 +115,8 @@ def main():
             extra = []
             for kv in filter(None, args.onyx_options.split(",")):
                 extra += ["--provider-option", kv]
+            if args.opt_level:
+                extra += ["--opt-level", args.opt_level]
             perf = onyx_cmd(args.onyx, "perf", path, *files, "--providers", "cuda", "--runs", str(args.runs), *extra)
             o_ms = float(re.search(r"median latency:\s+([\d.]+)", perf).group(1))
             create = float(re.search(r"session creation:\s+([\d.]+)", perf).group(1))
