@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <exception>
 #include <fstream>
 #include <set>
@@ -13,10 +14,36 @@ ThreadPool::ThreadPool(int num_threads) {
   for (int i = 1; i < num_threads; ++i) workers_.emplace_back([this] { WorkerLoop(); });
 }
 
+namespace {
+
+constexpr int64_t kSpinMicros = 100;
+
+inline void CpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+// Spins until ready() or kSpinMicros pass; returns ready().
+template <typename Ready>
+bool SpinFor(Ready&& ready) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(kSpinMicros);
+  for (;;) {
+    for (int i = 0; i < 64; ++i) {
+      if (ready()) return true;
+      CpuRelax();
+    }
+    if (std::chrono::steady_clock::now() >= until) return ready();
+  }
+}
+
+}  // namespace
+
 ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     stop_ = true;
+    stopping_ = true;
   }
   cv_.notify_all();
   for (auto& t : workers_) t.join();
@@ -24,6 +51,7 @@ ThreadPool::~ThreadPool() {
 
 void ThreadPool::WorkerLoop() {
   for (;;) {
+    SpinFor([this] { return queued_.load(std::memory_order_acquire) > 0 || stopping_.load(std::memory_order_relaxed); });
     std::function<void()> task;
     {
       std::unique_lock<std::mutex> lock(mu_);
@@ -31,6 +59,7 @@ void ThreadPool::WorkerLoop() {
       if (stop_ && queue_.empty()) return;
       task = std::move(queue_.front());
       queue_.pop_front();
+      queued_.fetch_sub(1, std::memory_order_relaxed);
     }
     task();
   }
@@ -74,10 +103,11 @@ void ThreadPool::ParallelFor(int64_t n, double cost_per_item, const std::functio
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (int64_t i = 1; i < blocks; ++i) queue_.emplace_back(run_blocks);
+    queued_.fetch_add(blocks - 1, std::memory_order_release);
   }
   cv_.notify_all();
   run_blocks();
-  {
+  if (!SpinFor([&] { return shared->done.load(std::memory_order_acquire) == blocks; })) {
     std::unique_lock<std::mutex> lock(shared->mu);
     shared->cv.wait(lock, [&] { return shared->done.load() == blocks; });
   }

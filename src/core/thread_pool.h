@@ -1,4 +1,5 @@
 #pragma once
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -11,6 +12,10 @@ namespace onyx {
 
 // Intra-op thread pool. The calling thread takes part in every ParallelFor, so a pool of
 // N threads owns N-1 workers. Several threads may call ParallelFor at the same time.
+// Workers spin for a short while (kSpinMicros) after each task before they sleep, and so does
+// a ParallelFor waiting for its last block, as onnxruntime's pool does by default: a kernel's
+// parallel loops often take tens of microseconds, less than waking a sleeping thread costs, so
+// without spinning the caller would run every block itself.
 class ThreadPool {
  public:
   explicit ThreadPool(int num_threads);
@@ -30,9 +35,11 @@ class ThreadPool {
   void WorkerLoop();
   std::vector<std::thread> workers_;
   std::deque<std::function<void()>> queue_;
+  std::atomic<int64_t> queued_{0};  // queue_.size(), readable without the lock while spinning
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;
+  std::atomic<bool> stopping_{false};
 };
 
 // Runs fn over [0,n) on the pool if there is one, inline otherwise.
