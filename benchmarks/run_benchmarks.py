@@ -8,9 +8,11 @@
 For every model and thread count:
   * latency: one onyx and one onnxruntime session with the same SessionOptions (intra-op threads N,
     inter-op 1, graph optimization ORT_ENABLE_ALL, sequential execution) live in this process and
-    run the same seeded feeds, alternating onyx, ort, onyx, ort, ... after a warm-up, so that
-    drift on the machine affects both alike; median and p90 of the per-run wall time, and (with one
-    thread) the median process CPU time per run;
+    run the same seeded feeds after a warm-up, alternating blocks of BLOCK timed runs of one
+    runtime, each block after one untimed run, so that drift on the machine affects both alike
+    while neither runtime's spinning pool threads (onnxruntime's linger for milliseconds after a
+    run) compete with the other's timed runs; median and p90 of the per-run wall time, and (with
+    one thread) the median process CPU time per run;
   * max output difference: max |onyx - ort| / max |ort| per output, the largest over all outputs;
   * session creation time and peak RSS: measured in short child processes, one runtime each
     (import the runtime, create the session once, run it 3 times, read VmHWM), so that one
@@ -210,6 +212,10 @@ def max_rel_diff(got, ref, names):
     return worst, where
 
 
+# Timed runs of one runtime in a row (see measure_latency).
+BLOCK = 5
+
+
 def timed_run(sess, feeds):
     t0, c0 = time.perf_counter(), time.process_time()
     sess.run(None, feeds)
@@ -243,11 +249,16 @@ def measure_latency(mods, name, path, threads, runs, warmup):
     gc.collect()
     gc.disable()
     try:
-        for _ in range(runs):
+        done = 0
+        while done < runs:
+            k = min(BLOCK, runs - done)
             for rt in order:
-                w, c = timed_run(sessions[rt], feeds)
-                wall[rt].append(w)
-                cpu[rt].append(c)
+                sessions[rt].run(None, feeds)  # untimed: the other runtime's threads settle meanwhile
+                for _ in range(k):
+                    w, c = timed_run(sessions[rt], feeds)
+                    wall[rt].append(w)
+                    cpu[rt].append(c)
+            done += k
     finally:
         gc.enable()
     for rt in order:
@@ -436,8 +447,10 @@ def render(args, env, rows, elapsed_s, finished):
                "f32 [1,3,224,224] standard normal; BERT `input_ids` in [0,30522), `attention_mask` ones, "
                "`token_type_ids` zeros, sequence 128; LSTM `input` f32 [100,1,128] standard normal.")
     out.append("- Latency: one onyx and one onnxruntime session live in the benchmark process. After the "
-               "warm-up, runs alternate onyx, ort, onyx, ort, ... so that drift on the machine hits both "
-               "alike. Each run is timed as wall time around `sess.run(None, feeds)` (Python call, outputs "
+               "warm-up, the runtimes alternate in blocks: one untimed run, then %d timed runs of one runtime, "
+               "then the same for the other, and so on, so that drift on the machine hits both alike while "
+               "neither runtime's spinning pool threads (onnxruntime's linger for milliseconds after a run) "
+               "take a core from the other's timed runs." % BLOCK + " Each run is timed as wall time around `sess.run(None, feeds)` (Python call, outputs "
                "returned as numpy arrays included), with the Python garbage collector off. Median and p90 "
                "(numpy linear interpolation) of those times; ratio = onyx median / onnxruntime median.")
     out.append("- Max rel diff: both sessions' first run on the feeds; for each output "
