@@ -2,6 +2,7 @@
 // convolution whose taps are displaced by learned offsets and scaled by an optional mask:
 // bilinear sampling into a column buffer, then a GEMM per group).
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include "core/thread_pool.h"
@@ -43,6 +44,11 @@ class Col2ImKernel final : public OpKernel {
                                                           std::to_string(2 * r));
     if (x.rank() != 3)
       throw ctx.MakeError(ErrorCode::InvalidArgument, "input should have shape [N, C * prod(block_shape), L], got " + ShapeToString(x.shape()));
+    for (size_t d = 0; d < r; ++d)
+      if (dil[d] < 1 || str[d] < 1 || block[d] < 1 || image[d] < 0)
+        throw ctx.MakeError(ErrorCode::InvalidArgument, "on spatial axis " + std::to_string(d) + ": block_shape " + std::to_string(block[d]) +
+                                                            ", dilation " + std::to_string(dil[d]) + " and stride " + std::to_string(str[d]) +
+                                                            " should be >= 1 and image_shape " + std::to_string(image[d]) + " >= 0");
     const int64_t kernel_size = ShapeSize(block);
     if (kernel_size == 0 || x.dim(1) % kernel_size != 0)
       throw ctx.MakeError(ErrorCode::InvalidArgument, "input dim 1 (" + std::to_string(x.dim(1)) +
@@ -50,12 +56,15 @@ class Col2ImKernel final : public OpKernel {
     std::vector<int64_t> blocks(r);
     int64_t num_blocks = 1;
     for (size_t d = 0; d < r; ++d) {
-      if (dil[d] < 1 || str[d] < 1 || block[d] < 1 || image[d] < 0)
-        throw ctx.MakeError(ErrorCode::InvalidArgument, "dilations, strides and block_shape should be >= 1 and image_shape >= 0");
-      const int64_t span = dil[d] * (block[d] - 1) + 1;
-      const int64_t avail = image[d] + pad[d] + pad[d + r] - span;
-      blocks[d] = avail < 0 ? 0 : avail / str[d] + 1;
-      num_blocks *= blocks[d];
+      // 128-bit: huge image_shape, pads or dilations must not overflow the block count.
+      const __int128 span = static_cast<__int128>(dil[d]) * (block[d] - 1) + 1;
+      const __int128 avail = static_cast<__int128>(image[d]) + pad[d] + pad[d + r] - span;
+      const __int128 count = avail < 0 ? 0 : avail / str[d] + 1;
+      if (count > std::numeric_limits<int64_t>::max() ||
+          __builtin_mul_overflow(num_blocks, static_cast<int64_t>(count), &num_blocks))
+        throw ctx.MakeError(ErrorCode::InvalidArgument, "the number of blocks for image_shape " + ShapeToString(image) +
+                                                            " and block_shape " + ShapeToString(block) + " overflows int64");
+      blocks[d] = static_cast<int64_t>(count);
     }
     if (num_blocks != x.dim(2))
       throw ctx.MakeError(ErrorCode::InvalidArgument, "input dim 2 should be the number of blocks " + std::to_string(num_blocks) +

@@ -249,10 +249,11 @@ class TensorScatter final : public OpKernel {
     }
     const bool circular = mode_ == "circular";
     for (int64_t b = 0; b < batch; ++b) {
-      if (!circular && (wi[b] < 0 || wi[b] + len > max_len))
-        throw ctx.MakeError(ErrorCode::InvalidArgument, "write index " + std::to_string(wi[b]) + " plus update length " +
-                                                            std::to_string(len) + " exceeds the cache length " +
-                                                            std::to_string(max_len));
+      if (!circular && (wi[b] < 0 || wi[b] > max_len - len))
+        throw ctx.MakeError(ErrorCode::InvalidArgument, "write index " + std::to_string(wi[b]) + " of batch " + std::to_string(b) +
+                                                            " is out of range: with an update length of " + std::to_string(len) +
+                                                            " and a cache length of " + std::to_string(max_len) +
+                                                            " it should be in [0, " + std::to_string(max_len - len) + "]");
     }
     Tensor out = past.Clone();
     int64_t inner = 1, prefix_per_batch = 1;
@@ -267,8 +268,8 @@ class TensorScatter final : public OpKernel {
         for (int64_t p = 0; p < prefix_per_batch; ++p) {
           const int64_t prefix = b * prefix_per_batch + p;
           for (int64_t s = 0; s < len; ++s) {
-            int64_t c = wi[b] + s;
-            if (circular) c = ((c % max_len) + max_len) % max_len;
+            // Circular: reduce the write index first, so that a huge one cannot overflow wi + s.
+            const int64_t c = circular ? ((wi[b] % max_len) + max_len + s) % max_len : wi[b] + s;
             std::memcpy(dst + (prefix * max_len + c) * block, src + (prefix * len + s) * block, block);
           }
         }

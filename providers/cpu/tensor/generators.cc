@@ -125,6 +125,10 @@ class RangeKernel final : public OpKernel {
         double count = std::ceil((static_cast<double>(l) - s) / d);
         if (!(count < 9.2e18)) {
           if (std::isnan(count)) throw ctx.MakeError(ErrorCode::InvalidArgument, "start, limit or delta is NaN");
+          if (std::isinf(count))
+            throw ctx.MakeError(ErrorCode::InvalidArgument, "start " + std::to_string(static_cast<double>(s)) + ", limit " +
+                                                                std::to_string(static_cast<double>(l)) + " and delta " +
+                                                                std::to_string(static_cast<double>(d)) + " give an infinite number of elements");
           count = 9.2e18;
         }
         n = count > 0 ? static_cast<int64_t>(count) : 0;
@@ -202,7 +206,7 @@ class OneHotKernel final : public OpKernel {
       throw ctx.MakeError(ErrorCode::InvalidArgument, "values should be [off_value, on_value], got shape " + ShapeToString(values.shape()));
     const double depth_d = ReadAsDouble(depth_t, 0, ctx);
     if (!(depth_d >= 0) || depth_d > 9e18)
-      throw ctx.MakeError(ErrorCode::InvalidArgument, "depth " + std::to_string(depth_d) + " should be a non-negative number");
+      throw ctx.MakeError(ErrorCode::InvalidArgument, "depth " + std::to_string(depth_d) + " should be a non-negative number no larger than 9e18");
     const int64_t depth = static_cast<int64_t>(depth_d);
     const int64_t rank = static_cast<int64_t>(indices.rank());
     if (axis_ < -(rank + 1) || axis_ > rank)

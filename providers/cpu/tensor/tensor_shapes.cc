@@ -405,7 +405,8 @@ PadLayout ResolvePadLayout(const std::vector<int64_t>& in, const PadAmounts& amo
     l.pad_begin[k] = std::max<int64_t>(0, begin);
     l.size[k] = in[k] - l.crop_begin[k] - std::max<int64_t>(0, -end);
     if (l.size[k] < 0)
-      throw ctx.MakeError(ErrorCode::InvalidArgument, "negative pads on axis " + std::to_string(k) + " remove more than its " +
+      throw ctx.MakeError(ErrorCode::InvalidArgument, "negative pads on axis " + std::to_string(k) + " (" + std::to_string(begin) + " at the start, " +
+                                                          std::to_string(end) + " at the end) remove more than its " +
                                                           std::to_string(in[k]) + " elements");
     l.out_shape[k] = l.size[k] + l.pad_begin[k] + std::max<int64_t>(0, end);
     if (l.size[k] == 0 && l.out_shape[k] > 0 && !constant_mode)
