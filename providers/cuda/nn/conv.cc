@@ -230,18 +230,6 @@ void ZeroPlusBias(const CudaExecutionProvider& cuda, const Tensor* B, Tensor& Y,
   CheckCudnn(cudnnAddTensor(cuda.cudnn(), &one, bd.get(), B->raw_data(), &one, yd.get(), Y.raw_data()), "cudnnAddTensor");
 }
 
-class CudnnActivation {
- public:
-  CudnnActivation() { CheckCudnn(cudnnCreateActivationDescriptor(&d_), "cudnnCreateActivationDescriptor"); }
-  ~CudnnActivation() { cudnnDestroyActivationDescriptor(d_); }
-  CudnnActivation(const CudnnActivation&) = delete;
-  CudnnActivation& operator=(const CudnnActivation&) = delete;
-  cudnnActivationDescriptor_t get() const { return d_; }
-
- private:
-  cudnnActivationDescriptor_t d_ = nullptr;
-};
-
 class CudaEvent {
  public:
   CudaEvent() { CheckCuda(cudaEventCreate(&e_), "cudaEventCreate"); }

@@ -85,6 +85,18 @@ class CudnnConvolution {
   cudnnConvolutionDescriptor_t d_ = nullptr;
 };
 
+class CudnnActivation {
+ public:
+  CudnnActivation() { CheckCudnn(cudnnCreateActivationDescriptor(&d_), "cudnnCreateActivationDescriptor"); }
+  ~CudnnActivation() { cudnnDestroyActivationDescriptor(d_); }
+  CudnnActivation(const CudnnActivation&) = delete;
+  CudnnActivation& operator=(const CudnnActivation&) = delete;
+  cudnnActivationDescriptor_t get() const { return d_; }
+
+ private:
+  cudnnActivationDescriptor_t d_ = nullptr;
+};
+
 class CudnnPooling {
  public:
   CudnnPooling() { CheckCudnn(cudnnCreatePoolingDescriptor(&d_), "cudnnCreatePoolingDescriptor"); }
