@@ -9,9 +9,9 @@ For every model and thread count:
   * latency: one onyx and one onnxruntime session with the same SessionOptions (intra-op threads N,
     inter-op 1, graph optimization ORT_ENABLE_ALL, sequential execution) live in this process and
     run the same seeded feeds after a warm-up, alternating blocks of BLOCK timed runs of one
-    runtime, each block after one untimed run, so that drift on the machine affects both alike
-    while neither runtime's spinning pool threads (onnxruntime's linger for milliseconds after a
-    run) compete with the other's timed runs; median and p90 of the per-run wall time, and (with
+    runtime, each block after a SETTLE_S pause and one untimed run, so that drift on the machine
+    affects both alike while neither runtime's spinning pool threads (onnxruntime's spin for about
+    60 ms after a run) compete with the other's timed runs; median and p90 of the per-run wall time, and (with
     one thread) the median process CPU time per run;
   * max output difference: max |onyx - ort| / max |ort| per output, the largest over all outputs;
   * session creation time and peak RSS: measured in short child processes, one runtime each
@@ -212,8 +212,11 @@ def max_rel_diff(got, ref, names):
     return worst, where
 
 
-# Timed runs of one runtime in a row (see measure_latency).
+# Timed runs of one runtime in a row, and the pause before each block (see measure_latency):
+# onnxruntime's pool threads keep spinning for about 60 ms of CPU after a run (measured with
+# 2 threads), which would take a core from the other runtime's timed runs.
 BLOCK = 5
+SETTLE_S = 0.1
 
 
 def timed_run(sess, feeds):
@@ -253,7 +256,8 @@ def measure_latency(mods, name, path, threads, runs, warmup):
         while done < runs:
             k = min(BLOCK, runs - done)
             for rt in order:
-                sessions[rt].run(None, feeds)  # untimed: the other runtime's threads settle meanwhile
+                time.sleep(SETTLE_S)  # the other runtime's spinning pool threads go to sleep
+                sessions[rt].run(None, feeds)  # untimed: wakes this runtime's threads
                 for _ in range(k):
                     w, c = timed_run(sessions[rt], feeds)
                     wall[rt].append(w)
@@ -447,10 +451,10 @@ def render(args, env, rows, elapsed_s, finished):
                "f32 [1,3,224,224] standard normal; BERT `input_ids` in [0,30522), `attention_mask` ones, "
                "`token_type_ids` zeros, sequence 128; LSTM `input` f32 [100,1,128] standard normal.")
     out.append("- Latency: one onyx and one onnxruntime session live in the benchmark process. After the "
-               "warm-up, the runtimes alternate in blocks: one untimed run, then %d timed runs of one runtime, "
-               "then the same for the other, and so on, so that drift on the machine hits both alike while "
-               "neither runtime's spinning pool threads (onnxruntime's linger for milliseconds after a run) "
-               "take a core from the other's timed runs." % BLOCK + " Each run is timed as wall time around `sess.run(None, feeds)` (Python call, outputs "
+               "warm-up, the runtimes alternate in blocks: a %.0f ms pause, one untimed run, then %d timed runs "
+               "of one runtime, then the same for the other, and so on, so that drift on the machine hits both "
+               "alike while neither runtime's spinning pool threads (onnxruntime's spin for about 60 ms of CPU "
+               "after a run) take a core from the other's timed runs." % (SETTLE_S * 1e3, BLOCK) + " Each run is timed as wall time around `sess.run(None, feeds)` (Python call, outputs "
                "returned as numpy arrays included), with the Python garbage collector off. Median and p90 "
                "(numpy linear interpolation) of those times; ratio = onyx median / onnxruntime median.")
     out.append("- Max rel diff: both sessions' first run on the feeds; for each output "
