@@ -1,10 +1,12 @@
 // Conv and ConvTranspose on cuDNN (1-D as 2-D with a leading spatial dim of 1, 2-D, 3-D), and
 // com.microsoft FusedConv (the optimizer's Conv + [residual Add] + activation fusion):
 //   Y = act(Conv(X, W) + B + Z)
-// In float, with Relu or no activation, that is one cudnnConvolutionBiasActivationForward call
-// (cuDNN applies bias, addend and Relu while the output is written); otherwise, or where cuDNN
-// refuses the fused call, the bias, the addend and the activation follow the convolution as
-// separate passes.
+// Ungrouped convolutions under the HEURISTIC (default) and EXHAUSTIVE searches run on cuDNN's
+// graph API (cudnn_graph.h): one plan per shape, with bias, addend and Relu inside the graph where
+// cuDNN has an engine for that, because cuDNN 9's legacy calls rebuild a plan on every call. The
+// DEFAULT search and grouped convolutions use the legacy calls; there FusedConv in float with
+// Relu or no activation is one cudnnConvolutionBiasActivationForward call. Whatever a plan or call
+// leaves out (bias, addend, other activations) follows as separate passes.
 // Window geometry (pads, auto_pad, output shapes) is the CPU kernels' own, so both providers
 // agree on shapes. cuDNN only pads symmetrically: Conv pads the input's extra side itself, and
 // ConvTranspose computes the unpadded output and crops it when cuDNN cannot express the result.
