@@ -43,7 +43,6 @@ ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     stop_ = true;
-    stopping_ = true;
   }
   cv_.notify_all();
   for (auto& t : workers_) t.join();
@@ -51,7 +50,7 @@ ThreadPool::~ThreadPool() {
 
 void ThreadPool::WorkerLoop() {
   for (;;) {
-    SpinFor([this] { return queued_.load(std::memory_order_acquire) > 0 || stopping_.load(std::memory_order_relaxed); });
+    SpinFor([this] { return queued_.load(std::memory_order_acquire) > 0 || stop_.load(std::memory_order_relaxed); });
     std::function<void()> task;
     {
       std::unique_lock<std::mutex> lock(mu_);

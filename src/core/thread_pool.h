@@ -38,8 +38,7 @@ class ThreadPool {
   std::atomic<int64_t> queued_{0};  // queue_.size(), readable without the lock while spinning
   std::mutex mu_;
   std::condition_variable cv_;
-  bool stop_ = false;
-  std::atomic<bool> stopping_{false};
+  std::atomic<bool> stop_{false};  // set under mu_; read without it while spinning
 };
 
 // Runs fn over [0,n) on the pool if there is one, inline otherwise.

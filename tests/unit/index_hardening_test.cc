@@ -39,7 +39,6 @@ Tensor I32(std::vector<int32_t> v, std::vector<int64_t> shape = {}) {
   if (shape.empty()) shape = {static_cast<int64_t>(v.size())};
   return Int32Tensor(std::move(shape), std::move(v));
 }
-Tensor Scalar(int64_t v) { return Int64Tensor({}, {v}); }
 std::string S(int64_t v) { return std::to_string(v); }
 
 std::vector<Case> Cases() {
@@ -131,11 +130,11 @@ std::vector<Case> Cases() {
                  {{"time_axis", IntAttr(0)}, {"batch_axis", IntAttr(1)}}, 10, 1, S(v)});
   for (int64_t k : {kMax, kMin, int64_t{100}, int64_t{-100}})
     for (int64_t upper : {0, 1})
-      c.push_back({"Trilu_" + S(upper) + "_" + S(k), "Trilu", {Iota({3, 3}), Scalar(k)}, {{"upper", IntAttr(upper)}}, 14, 1, ""});
+      c.push_back({"Trilu_" + S(upper) + "_" + S(k), "Trilu", {Iota({3, 3}), ScalarInt64(k)}, {{"upper", IntAttr(upper)}}, 14, 1, ""});
   for (int64_t a : {int64_t{2}, int64_t{-3}, kMax, kMin})
-    c.push_back({"CumSum_" + S(a), "CumSum", {x32, Scalar(a)}, {}, 14, 1, "axis " + S(a)});
-  c.push_back({"Range_huge", "Range", {Scalar(0), Scalar(kMax), Scalar(1)}, {}, 11, 1, "elements"});
-  c.push_back({"Range_extremes", "Range", {Scalar(kMin), Scalar(kMax), Scalar(kMax)}, {}, 11, 1, ""});
+    c.push_back({"CumSum_" + S(a), "CumSum", {x32, ScalarInt64(a)}, {}, 14, 1, "axis " + S(a)});
+  c.push_back({"Range_huge", "Range", {ScalarInt64(0), ScalarInt64(kMax), ScalarInt64(1)}, {}, 11, 1, "elements"});
+  c.push_back({"Range_extremes", "Range", {ScalarInt64(kMin), ScalarInt64(kMax), ScalarInt64(kMax)}, {}, 11, 1, ""});
   c.push_back({"Range_inf", "Range", {FloatTensor({}, {0}), FloatTensor({}, {std::numeric_limits<float>::infinity()}), FloatTensor({}, {1})},
                {}, 11, 1, "infinite"});
   for (auto [name, split] : std::vector<std::pair<std::string, std::vector<int64_t>>>{
@@ -181,8 +180,8 @@ std::vector<Case> MoreCases() {
     c.push_back({"Squeeze_" + S(a), "Squeeze", {Iota({1, 2}), I64({a})}, {}, 13, 1, S(a)});
     c.push_back({"Unsqueeze_" + S(a), "Unsqueeze", {x32, I64({a == 2 ? 3 : a == -3 ? -4 : a})}, {}, 13, 1, "unsqueeze axis"});
     c.push_back({"ReduceSum_" + S(a), "ReduceSum", {x32, I64({a})}, {}, 13, 1, S(a)});
-    c.push_back({"CumProd_" + S(a), "CumProd", {x32, Scalar(a)}, {}, 26, 1, S(a)});
-    c.push_back({"DFT_axis_" + S(a), "DFT", {Iota({1, 4, 1}), Tensor(), Scalar(a == -3 ? -4 : a)}, {}, 20, 1, "axis"});
+    c.push_back({"CumProd_" + S(a), "CumProd", {x32, ScalarInt64(a)}, {}, 26, 1, S(a)});
+    c.push_back({"DFT_axis_" + S(a), "DFT", {Iota({1, 4, 1}), Tensor(), ScalarInt64(a == -3 ? -4 : a)}, {}, 20, 1, "axis"});
   }
   const Tensor x4 = Iota({1, 1, 2, 2});
   for (std::vector<int64_t> sizes : {std::vector<int64_t>{1, 1, -2, 2}, {1, 1, kMax, 2}, {1, 1, int64_t{1} << 40, int64_t{1} << 40}})
@@ -190,11 +189,11 @@ std::vector<Case> MoreCases() {
   for (float sc : {-2.f, 1e30f, std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity()})
     c.push_back({"Resize_scales_" + std::to_string(sc), "Resize", {x4, Tensor(), FloatTensor({4}, {1, 1, sc, 1})}, {}, 19, 1, "scale"});
   for (const char* op : {"HannWindow", "HammingWindow", "BlackmanWindow"})
-    for (int64_t n : {int64_t{-1}, kMax}) c.push_back({std::string(op) + "_" + S(n), op, {Scalar(n)}, {}, 17, 1, S(n)});
+    for (int64_t n : {int64_t{-1}, kMax}) c.push_back({std::string(op) + "_" + S(n), op, {ScalarInt64(n)}, {}, 17, 1, S(n)});
   for (int64_t n : {int64_t{0}, int64_t{-4}, kMax})
-    c.push_back({"DFT_length_" + S(n), "DFT", {Iota({1, 4, 1}), Scalar(n)}, {}, 20, 1, S(n)});
+    c.push_back({"DFT_length_" + S(n), "DFT", {Iota({1, 4, 1}), ScalarInt64(n)}, {}, 20, 1, S(n)});
   for (auto [step, len] : std::vector<std::pair<int64_t, int64_t>>{{0, 4}, {-1, 4}, {2, 0}, {2, 17}, {2, kMax}, {kMax, 4}})
-    c.push_back({"STFT_" + S(step) + "_" + S(len), "STFT", {Iota({1, 16, 1}), Scalar(step), Tensor(), Scalar(len)}, {}, 17, 1,
+    c.push_back({"STFT_" + S(step) + "_" + S(len), "STFT", {Iota({1, 16, 1}), ScalarInt64(step), Tensor(), ScalarInt64(len)}, {}, 17, 1,
                  step == kMax ? "" : "frame_"});
   for (std::vector<int64_t> size : {std::vector<int64_t>{1, 1, -2, 2}, {1, 1, kMax, 2}})
     c.push_back({"AffineGrid_" + S(size[2]), "AffineGrid", {FloatTensor({1, 2, 3}, std::vector<float>(6, 0.f)), I64(size)}, {}, 20, 1, S(size[2])});
@@ -223,7 +222,7 @@ TEST(IndexHardening, SequencePositions) {
       SCOPED_TRACE(std::string(op) + " " + S(p));
       std::vector<Value> in = {Value::Sequence({Iota({2}), Iota({2})}, DataType::Float)};
       if (std::string(op) == "SequenceInsert") in.push_back(Value(Iota({2})));
-      in.push_back(Value(Scalar(p)));
+      in.push_back(Value(ScalarInt64(p)));
       ExpectError([&] { RunOpValues(op, in, 1, {}, 11); }, ErrorCode::InvalidArgument, "position " + S(p));
     }
 }
@@ -261,8 +260,8 @@ TEST(IndexHardening, SpecResults) {
   // Pad with negative pads crops: rows [1, 2), columns [0, 2).
   EXPECT_EQ(ToVector<float>(Run1("Pad", {x34, I64({-1, 0, -1, -2})}, {}, 18)), (std::vector<float>{4, 5}));
   // Trilu with a huge k keeps or zeroes everything.
-  EXPECT_EQ(ToVector<float>(Run1("Trilu", {Iota({2, 2}), Scalar(kMin)}, {{"upper", IntAttr(1)}}, 14)), (std::vector<float>{0, 1, 2, 3}));
-  EXPECT_EQ(ToVector<float>(Run1("Trilu", {Iota({2, 2}), Scalar(kMax)}, {{"upper", IntAttr(1)}}, 14)), (std::vector<float>{0, 0, 0, 0}));
+  EXPECT_EQ(ToVector<float>(Run1("Trilu", {Iota({2, 2}), ScalarInt64(kMin)}, {{"upper", IntAttr(1)}}, 14)), (std::vector<float>{0, 1, 2, 3}));
+  EXPECT_EQ(ToVector<float>(Run1("Trilu", {Iota({2, 2}), ScalarInt64(kMax)}, {{"upper", IntAttr(1)}}, 14)), (std::vector<float>{0, 0, 0, 0}));
   // TensorScatter circular: INT64_MAX + s wraps modulo the cache length, without overflowing.
   Tensor y = Run1("TensorScatter", {FloatTensor({1, 4}, {0, 0, 0, 0}), FloatTensor({1, 2}, {1, 2}), I64({kMax})},
                   {{"mode", StringAttr("circular")}, {"axis", IntAttr(1)}}, 24);

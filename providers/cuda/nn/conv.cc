@@ -303,7 +303,7 @@ class Conv final : public CudaKernel {
     cuda().Activate();
     if (X.size() == 0 || W.size() == 0) {
       ZeroPlusBias(cuda(), B, Y, ctx);
-      return Epilogue(Z, /*activation=*/true, Y, ctx);
+      return Epilogue(Z, Y, ctx);
     }
 
     // cuDNN pads both sides by the smaller pad; the rest is padded here with zeros.
@@ -342,6 +342,10 @@ class Conv final : public CudaKernel {
     spec.pads = LiftSpatial(pads, 0);
     spec.strides = LiftSpatial(g.strides, 1);
     spec.dilations = LiftSpatial(g.dilations, 1);
+    spec.bias = B != nullptr;
+    spec.addend = Z != nullptr;
+    spec.relu = activation_.kind == mlas::ActivationKind::Relu;
+    spec.allow_tf32 = cuda().options().use_tf32;
     if (GraphForward(key, spec, x, W, B, Z, Y, ctx)) return;
 
     ConvDescriptors d;
@@ -359,7 +363,7 @@ class Conv final : public CudaKernel {
                                        d.y.get(), Y.raw_data()),
                "cudnnConvolutionForward");
     AddBias(cuda(), d, B, Y);
-    Epilogue(Z, /*activation=*/true, Y, ctx);
+    Epilogue(Z, Y, ctx);
   }
 
  private:
@@ -367,7 +371,7 @@ class Conv final : public CudaKernel {
   // then only executed. HEURISTIC (the default) takes the heuristics' first engine, EXHAUSTIVE
   // times the first 8 on the run's own buffers. False where it does not apply (DEFAULT search,
   // groups) or cuDNN has no engine for the shape: the legacy calls take it then.
-  bool GraphForward(const std::vector<int64_t>& key, ConvGraphSpec& spec, const void* x, const Tensor& W,
+  bool GraphForward(const std::vector<int64_t>& key, const ConvGraphSpec& spec, const void* x, const Tensor& W,
                     const Tensor* B, const Tensor* Z, Tensor& Y, const KernelContext& ctx) const {
     const auto search = cuda().options().conv_algo_search;
     if (group_ != 1 || search == CudaOptions::ConvSearch::Default) return false;
@@ -379,10 +383,6 @@ class Conv final : public CudaKernel {
       std::lock_guard<std::mutex> lock(plans_mu_);
       auto it = plans_.find(key);
       if (it == plans_.end()) {
-        spec.bias = B != nullptr;
-        spec.addend = Z != nullptr;
-        spec.relu = activation_.kind == mlas::ActivationKind::Relu;
-        spec.allow_tf32 = cuda().options().use_tf32;
         auto run = [&](const ConvGraphPlan& p, void* ws) {
           p.Execute(cuda().cudnn(), x, W.raw_data(), B ? B->raw_data() : nullptr, Z ? Z->raw_data() : nullptr,
                     Y.raw_data(), ws);
@@ -414,9 +414,9 @@ class Conv final : public CudaKernel {
                   Y.raw_data(), ws.get());
     if (!plan->fused()) {
       AddChannelBias(B, Y, ctx);
-      Epilogue(Z, /*activation=*/true, Y, ctx);
+      Epilogue(Z, Y, ctx);
     } else if (activation_.kind != mlas::ActivationKind::Relu) {
-      Epilogue(nullptr, /*activation=*/true, Y, ctx);  // the graph has bias and Z, not this activation
+      Epilogue(nullptr, Y, ctx);  // the graph has bias and Z, not this activation
     }
     return true;
   }
@@ -473,9 +473,8 @@ class Conv final : public CudaKernel {
     return false;
   }
 
-  // After the convolution and its bias: Y += Z, then (activation) Y = act(Y), each where the
-  // node has it.
-  void Epilogue(const Tensor* Z, bool activation, Tensor& Y, const KernelContext& ctx) const {
+  // After the convolution and its bias: Y += Z, then Y = act(Y), each where the node has it.
+  void Epilogue(const Tensor* Z, Tensor& Y, const KernelContext& ctx) const {
     ElemType t;
     if (!ToElemType(Y.dtype(), &t)) throw ctx.MakeError(ErrorCode::NotImplemented, "unsupported element type");
     if (Z) {
@@ -485,7 +484,7 @@ class Conv final : public CudaKernel {
       CheckCuda(LaunchBinary(BinaryOp::Add, t, t, Y.raw_data(), Z->raw_data(), Y.raw_data(), Y.size(), p, stream()),
                 "FusedConv addend");
     }
-    if (!activation || activation_.kind == mlas::ActivationKind::Identity) return;
+    if (activation_.kind == mlas::ActivationKind::Identity) return;
     UnaryParams q;
     const UnaryOp op = UnaryOf(activation_, &q);
     CheckCuda(LaunchUnary(op, t, Y.raw_data(), Y.raw_data(), Y.size(), q, stream()), "FusedConv activation");

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "cuda_provider.h"
+#include "cudnn_common.h"
 
 namespace onyx::cuda {
 
@@ -84,8 +84,6 @@ class Builder {
   bool ok_ = true;
 };
 
-cudnnDataType_t CudnnDataType(DataType t) { return t == DataType::Float16 ? CUDNN_DATA_HALF : CUDNN_DATA_FLOAT; }
-
 // Whether the engine of `cfg` uses tensor cores (for float data: TF32).
 bool UsesTensorCores(Builder& b, cudnnBackendDescriptor_t cfg) {
   cudnnBackendDescriptor_t engine = b.Make(CUDNN_BACKEND_ENGINE_DESCRIPTOR);
@@ -114,7 +112,7 @@ struct Candidate {
 std::vector<Candidate> TryBuild(cudnnHandle_t handle, const ConvGraphSpec& s, bool fused, int limit,
                                 std::vector<cudnnBackendDescriptor_t>* kept) {
   Builder b;
-  const cudnnDataType_t io = CudnnDataType(s.dtype);
+  const cudnnDataType_t io = CudnnType(s.dtype);
   const bool epilogue = fused && (s.bias || s.addend || s.relu);
   cudnnBackendDescriptor_t x = b.Tensor(kX, s.x, io, false);
   cudnnBackendDescriptor_t w = b.Tensor(kW, s.w, io, false);
