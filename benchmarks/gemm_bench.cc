@@ -86,6 +86,7 @@ int main(int argc, char** argv) {
       {"bert ffn down", 128, 768, 3072, false},     {"bert scores q.kT", 128, 128, 64, true},
       {"resnet conv2 3x3", 64, 3136, 576, false},   {"resnet conv3 3x3", 128, 784, 1152, false},
       {"resnet conv4 3x3", 256, 196, 2304, false},  {"resnet conv5 3x3", 512, 49, 4608, false},
+      {"resnet 1x1 256->64", 64, 3136, 256, false}, {"mobilenet 1x1 16->96", 96, 12544, 16, false},
       {"im2col as listed", 3136, 64, 576, false},   {"im2col as listed", 49, 512, 4608, false},
       {"gemv 1x768x768", 1, 768, 768, false},       {"gemv 1x3072x768 tB", 1, 3072, 768, true},
       {"resnet fc", 1, 1000, 2048, true},

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <tuple>
 #include <random>
 #include <vector>
 
@@ -65,6 +66,53 @@ TEST_P(NnRowKernels, MatchScalarLoops) {
 
 INSTANTIATE_TEST_SUITE_P(NnIsa, NnRowKernels, ::testing::Values(false, true),
                          [](const ::testing::TestParamInfo<bool>& p) { return p.param ? "Baseline" : "Best"; });
+
+// Im2colPanels writes, for any block, the panels that packing Im2col's matrix would: each row
+// of the block split into nr-wide panels kc deep, the last one zero-padded. And a GEMM over it
+// equals, bit for bit, the GEMM over the materialised matrix with the same packed filter.
+TEST(NnIm2col, PanelsHoldTheIm2colMatrix) {
+  // 3 channels, 7x9 image, 3x2 kernel, stride (2,1), dilation (1,2), pads (1,2); and a 1-D window.
+  const int64_t input[] = {7, 9}, kernel[] = {3, 2}, strides[] = {2, 1}, dil[] = {1, 2}, pads[] = {1, 2};
+  const int64_t output[] = {(7 + 2 - 3) / 2 + 1, (9 + 4 - 3) / 1 + 1};
+  const int64_t input1[] = {40}, kernel1[] = {5}, strides1[] = {3}, dil1[] = {1}, pads1[] = {2};
+  const int64_t output1[] = {(40 + 4 - 5) / 3 + 1};
+  const mlas::WindowShape shapes[] = {{2, input, output, kernel, strides, dil, pads},
+                                      {1, input1, output1, kernel1, strides1, dil1, pads1}};
+  for (const mlas::WindowShape& s : shapes) {
+    const int64_t channels = 3, ksize = s.rank == 2 ? 6 : 5, in_size = s.rank == 2 ? 63 : 40;
+    const int64_t rows = channels * ksize, cols = s.rank == 2 ? output[0] * output[1] : output1[0];
+    const std::vector<float> img = RandomVector(static_cast<size_t>(channels * in_size), 3);
+    std::vector<float> whole(static_cast<size_t>(rows * cols));
+    mlas::Im2col(img.data(), channels, s, 0, cols, whole.data(), nullptr);
+    const mlas::Im2colPanels panels(img.data(), s);
+    for (int64_t nr : {8, 16, 5}) {
+      for (auto [p0, kc, j0, nc] : {std::tuple<int64_t, int64_t, int64_t, int64_t>{0, rows, 0, cols}, {4, 7, 3, 11}, {rows - 1, 1, cols - 2, 2}}) {
+        const int64_t panels_n = (nc + nr - 1) / nr;
+        std::vector<float> out(static_cast<size_t>(panels_n * nr * kc), -1.f);
+        panels.Pack(p0, kc, j0, nc, nr, out.data());
+        for (int64_t t = 0; t < panels_n; ++t)
+          for (int64_t p = 0; p < kc; ++p)
+            for (int64_t j = 0; j < nr; ++j) {
+              const int64_t col = t * nr + j;
+              const float want = col < nc ? whole[(p0 + p) * cols + j0 + col] : 0.f;
+              ASSERT_EQ(out[t * nr * kc + p * nr + j], want) << "rank " << s.rank << " nr " << nr << " block (" << p0 << "," << j0 << ")";
+            }
+      }
+    }
+    // The product, single-threaded and split over a pool, with more rows than one A block holds.
+    for (int64_t M : {5, 150}) {
+      const std::vector<float> w = RandomVector(static_cast<size_t>(M * rows), 4);
+      const mlas::PackedA packed = mlas::PackA(false, M, rows, w.data(), rows);
+      std::vector<float> want(static_cast<size_t>(M * cols)), got(want.size());
+      mlas::SgemmPacked(packed, false, M, cols, rows, 1.f, whole.data(), cols, 0.f, want.data(), cols, nullptr);
+      ThreadPool pool(2);
+      for (ThreadPool* tp : {static_cast<ThreadPool*>(nullptr), &pool}) {
+        mlas::SgemmPacked(packed, panels, M, cols, rows, 1.f, 0.f, got.data(), cols, tp);
+        ASSERT_EQ(got, want) << "rank " << s.rank << " M " << M;
+      }
+    }
+  }
+}
 
 TEST(NnIm2col, ChunksConcatenateToTheWholeMatrix) {
   // 2 channels, 5x6 image, 3x2 kernel, stride (2,1), dilation (1,2), pads (1,2).

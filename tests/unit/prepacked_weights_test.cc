@@ -105,25 +105,38 @@ namespace onyx::testing {
 namespace {
 
 // Conv with a constant filter (packed per group at creation) against the same model with the
-// filter fed at run time (packed per call): 3x3 with padding and stride, 1x1 pointwise, grouped.
+// filter fed at run time (packed per call, over an im2col matrix): 3x3 with padding and stride,
+// 1x1 pointwise, grouped, dilated, 1-D; and shapes past the GEMM's blocking (depth over one
+// block, more output channels than one A block, more positions than one B strip), where the
+// constant filter's GEMM packs the patches straight from the image.
 TEST(ConvPrepack, ConstantFilterMatchesFedFilter) {
   struct Case {
-    int64_t c, m, k, group, stride, pad;
+    int64_t c, m, k, group, stride, pad, dilation, h, w;  // h == 0: a 1-D convolution over w
   };
-  const Case cases[] = {{3, 16, 3, 1, 1, 1}, {8, 24, 1, 1, 1, 0}, {8, 12, 3, 2, 2, 1}, {6, 7, 3, 1, 1, 0}};
+  const Case cases[] = {{3, 16, 3, 1, 1, 1, 1, 11, 9}, {8, 24, 1, 1, 1, 0, 1, 11, 9},  {8, 12, 3, 2, 2, 1, 1, 11, 9},
+                        {6, 7, 3, 1, 1, 0, 1, 11, 9},  {64, 160, 3, 1, 1, 1, 1, 9, 7}, {5, 8, 3, 1, 1, 2, 2, 23, 19},
+                        {4, 9, 5, 1, 2, 2, 1, 0, 300}};
   uint32_t seed = 50;
   for (const Case& t : cases) {
-    const Tensor w = RandomFloats({t.m, t.c / t.group, t.k, t.k}, ++seed), b = RandomFloats({t.m}, ++seed);
-    const Tensor x = RandomFloats({2, t.c, 11, 9}, ++seed);
+    std::vector<int64_t> window = t.h ? std::vector<int64_t>{t.k, t.k} : std::vector<int64_t>{t.k};
+    std::vector<int64_t> image = t.h ? std::vector<int64_t>{t.h, t.w} : std::vector<int64_t>{t.w};
+    std::vector<int64_t> w_shape = {t.m, t.c / t.group}, x_shape = {2, t.c};
+    w_shape.insert(w_shape.end(), window.begin(), window.end());
+    x_shape.insert(x_shape.end(), image.begin(), image.end());
+    const Tensor w = RandomFloats(w_shape, ++seed), b = RandomFloats({t.m}, ++seed);
+    const Tensor x = RandomFloats(x_shape, ++seed);
+    const size_t rank = window.size();
     auto model = [&](bool constant) {
       GraphBuilder g;
-      g.Input("x", DataType::Float, {int64_t(2), t.c, int64_t(11), int64_t(9)}).Output("y", DataType::Float);
+      std::vector<DimSpec> xs(x_shape.begin(), x_shape.end()), ws(w_shape.begin(), w_shape.end());
+      g.Input("x", DataType::Float, xs).Output("y", DataType::Float);
       if (constant) g.Initializer("w", w);
-      else g.Input("w", DataType::Float, {t.m, t.c / t.group, t.k, t.k});
+      else g.Input("w", DataType::Float, ws);
       g.Initializer("b", b);
       g.Node("Conv", {"x", "w", "b"}, {"y"},
-             {IntAttribute("group", t.group), IntsAttribute("strides", {t.stride, t.stride}),
-              IntsAttribute("pads", {t.pad, t.pad, t.pad, t.pad})});
+             {IntAttribute("group", t.group), IntsAttribute("strides", std::vector<int64_t>(rank, t.stride)),
+              IntsAttribute("dilations", std::vector<int64_t>(rank, t.dilation)),
+              IntsAttribute("pads", std::vector<int64_t>(2 * rank, t.pad))});
       return BuildModel(g, 13);
     };
     const std::string packed_model = model(true), fed_model = model(false);
@@ -135,7 +148,7 @@ TEST(ConvPrepack, ConstantFilterMatchesFedFilter) {
       const std::vector<float> want = ToVector<float>(fed.Run({{"x", x}, {"w", w}})[0]);
       ExpectFloatsNear(ToVector<float>(packed.Run({{"x", x}})[0]), want, 1e-5f,
                        "conv c=" + std::to_string(t.c) + " m=" + std::to_string(t.m) + " k=" + std::to_string(t.k) +
-                           " group=" + std::to_string(t.group));
+                           " group=" + std::to_string(t.group) + " rank=" + std::to_string(rank));
     }
   }
 }

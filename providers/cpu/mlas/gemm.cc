@@ -129,9 +129,14 @@ void PackBBlockT(bool trans, const float* B, int64_t ldb, int64_t p0, int64_t j0
   if (!trans) {
     // Row by row across all panels: each row of B is read once, contiguously, which the
     // prefetchers follow; panel by panel would read 64-byte pieces of kc rows far apart.
+    // Rows of B lie ldb apart, each read for only nc values: the hardware prefetchers lose
+    // the first lines of every row, so the rows a few ahead are prefetched by hand.
+    constexpr int64_t kAhead = 4;
     const int64_t full = nc / NR * NR;
     for (int64_t p = 0; p < kc; ++p) {
       const float* src = B + (p0 + p) * ldb + j0;
+      if (p + kAhead < kc)
+        for (int64_t j = 0; j < nc; j += 16) __builtin_prefetch(src + kAhead * ldb + j);
       float* dst = out + p * NR;
       for (int64_t j = 0; j < full; j += NR) std::memcpy(dst + j * kc, src + j, NR * sizeof(float));
       if (full < nc) {
@@ -185,7 +190,14 @@ struct Operand {
   bool trans = false;
   const float* packed = nullptr;
   int64_t padded = 0;
+  const PanelSource* source = nullptr;  // B only: packs its own blocks
 };
+
+// A kc x nc block of op(B) at (p0, j0), packed into out.
+void PackBFrom(const KernelSet& ks, const Operand& b, int64_t p0, int64_t j0, int64_t kc, int64_t nc, float* out) {
+  if (b.source) return b.source->Pack(p0, kc, j0, nc, ks.nr, out);
+  PackBBlock(ks, b.trans, b.data, b.ld, p0, j0, kc, nc, out);
+}
 
 // Columns of C that the epilogue takes at a time: mc x 64 floats (at most 36 KiB) are still in
 // L1/L2 when the epilogue reads them back.
@@ -239,7 +251,7 @@ void GemmRange(const KernelSet& ks, const Operand& a, int64_t m0, int64_t m1, in
       const float* ap = a_block(m0, pc, m1 - m0, kc);
       for (int64_t jc = n0; jc < n1; jc += ks.nc_pack) {
         const int64_t nc = std::min(ks.nc_pack, n1 - jc);
-        PackBBlock(ks, b.trans, b.data, b.ld, pc, jc, kc, nc, b_buf);
+        PackBFrom(ks, b, pc, jc, kc, nc, b_buf);
         MacroKernel(ks, m1 - m0, nc, kc, ap, b_buf, C + m0 * ldc + jc, ldc, alpha, beta_k, epilogue_at(pc, kc, m0, jc));
       }
     }
@@ -256,7 +268,7 @@ void GemmRange(const KernelSet& ks, const Operand& a, int64_t m0, int64_t m1, in
       if (b.packed) {
         bp = b.packed + pc * b.padded + jc * kc;
       } else {
-        PackBBlock(ks, b.trans, b.data, b.ld, pc, jc, kc, nc, b_buf);
+        PackBFrom(ks, b, pc, jc, kc, nc, b_buf);
         bp = b_buf;
       }
       for (int64_t ic = m0; ic < m1; ic += ks.mc) {
@@ -461,6 +473,18 @@ void SgemmPacked(const PackedA& A, bool trans_b, int64_t M, int64_t N, int64_t K
   const Operand a = PackedAccess::View(A, "A", M, K, ks, true);
   Operand b;
   b.data = B, b.ld = ldb, b.trans = trans_b;
+  GemmParallel(ks, a, M, N, K, alpha, b, beta, C, ldc, pool, ep);
+}
+
+void SgemmPacked(const PackedA& A, const PanelSource& B, int64_t M, int64_t N, int64_t K, float alpha, float beta,
+                 float* C, int64_t ldc, ThreadPool* pool, const GemmEpilogue* epilogue) {
+  if (M <= 0 || N <= 0) return;
+  const GemmEpilogue* ep = epilogue && !epilogue->empty() ? epilogue : nullptr;
+  if (K <= 0) return ScaleC(M, N, beta, C, ldc, ep);
+  const KernelSet& ks = KernelsFor(A.isa());
+  const Operand a = PackedAccess::View(A, "A", M, K, ks, true);
+  Operand b;
+  b.source = &B;
   GemmParallel(ks, a, M, N, K, alpha, b, beta, C, ldc, pool, ep);
 }
 

@@ -83,5 +83,21 @@ void SgemmPacked(const PackedA& A, bool trans_b, int64_t M, int64_t N, int64_t K
                  int64_t ldb, float beta, float* C, int64_t ldc, ThreadPool* pool,
                  const GemmEpilogue* epilogue = nullptr);
 
+// A right-hand operand (K x N) that is never stored as a matrix: it writes the blocks the
+// product asks for straight into the packed layout, e.g. a convolution's patches taken from the
+// image (no im2col matrix to write and read back). Pack may run on several threads at once.
+class PanelSource {
+ public:
+  virtual ~PanelSource() = default;
+  // Writes rows [p0, p0 + kc) of columns [j0, j0 + nc) as consecutive nr-wide panels: element
+  // (p0 + p, j0 + t * nr + j) at out[t * nr * kc + p * nr + j], and zeros for the columns of the
+  // last panel beyond nc.
+  virtual void Pack(int64_t p0, int64_t kc, int64_t j0, int64_t nc, int64_t nr, float* out) const = 0;
+};
+
+// Sgemm with a packed left-hand side and a right-hand side from a PanelSource (K x N).
+void SgemmPacked(const PackedA& A, const PanelSource& B, int64_t M, int64_t N, int64_t K, float alpha, float beta,
+                 float* C, int64_t ldc, ThreadPool* pool, const GemmEpilogue* epilogue = nullptr);
+
 }  // namespace mlas
 }  // namespace onyx

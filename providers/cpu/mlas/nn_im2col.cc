@@ -190,6 +190,62 @@ void Col2imImpl(const T* col, int64_t channels, const WindowShape& s, int64_t ob
 
 }  // namespace
 
+Im2colPanels::Im2colPanels(const float* image, const WindowShape& s) : image_(image) {
+  const bool two_d = s.rank == 2;
+  in_h_ = two_d ? s.input[0] : 1, in_w_ = s.input[s.rank - 1];
+  out_w_ = s.output[s.rank - 1];
+  kernel_h_ = two_d ? s.kernel[0] : 1, kernel_w_ = s.kernel[s.rank - 1];
+  stride_h_ = two_d ? s.strides[0] : 1, stride_w_ = s.strides[s.rank - 1];
+  dilation_h_ = two_d ? s.dilations[0] : 1, dilation_w_ = s.dilations[s.rank - 1];
+  pad_h_ = two_d ? s.pad_begin[0] : 0, pad_w_ = s.pad_begin[s.rank - 1];
+}
+
+namespace {
+
+// Row p of a block: n values into nr-wide panels kc deep (see PanelSource::Pack), zero-padded.
+template <int NR>
+void ScatterToPanels(const float* row, int64_t n, int64_t kc, float* dst) {
+  const int64_t full = n / NR * NR;
+  for (int64_t j = 0; j < full; j += NR) std::memcpy(dst + j * kc, row + j, NR * sizeof(float));
+  if (full < n) {
+    float* d = dst + full * kc;
+    int64_t j = 0;
+    for (; j < n - full; ++j) d[j] = row[full + j];
+    for (; j < NR; ++j) d[j] = 0.f;
+  }
+}
+
+void ScatterToPanels(const float* row, int64_t n, int64_t nr, int64_t kc, float* dst) {
+  switch (nr) {
+    case 8: return ScatterToPanels<8>(row, n, kc, dst);
+    case 16: return ScatterToPanels<16>(row, n, kc, dst);
+    case 32: return ScatterToPanels<32>(row, n, kc, dst);
+    default: {
+      for (int64_t j = 0; j < n; j += nr) {
+        const int64_t m = std::min(nr, n - j);
+        float* d = dst + j * kc;
+        std::copy(row + j, row + j + m, d);
+        std::fill(d + m, d + nr, 0.f);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void Im2colPanels::Pack(int64_t p0, int64_t kc, int64_t j0, int64_t nc, int64_t nr, float* out) const {
+  // Each row goes through a buffer that stays in L1, then into its panels.
+  thread_local std::vector<float> row;
+  if (row.size() < static_cast<size_t>(nc)) row.resize(static_cast<size_t>(nc));
+  const int64_t ksize = kernel_h_ * kernel_w_, in_size = in_h_ * in_w_;
+  for (int64_t p = 0; p < kc; ++p) {
+    const int64_t r = p0 + p, c = r / ksize, k = r % ksize, ki = k / kernel_w_, kj = k % kernel_w_;
+    Im2colRow2d(image_ + c * in_size, in_h_, in_w_, out_w_, stride_h_, stride_w_, ki * dilation_h_ - pad_h_,
+                kj * dilation_w_ - pad_w_, j0, j0 + nc, row.data());
+    ScatterToPanels(row.data(), nc, nr, kc, out + p * nr);
+  }
+}
+
 void Im2col(const float* image, int64_t channels, const WindowShape& shape, int64_t out_begin, int64_t out_end,
             float* col, ThreadPool* pool) {
   Im2colImpl(image, channels, shape, out_begin, out_end, col, pool);

@@ -2,6 +2,8 @@
 // Patch extraction for convolutions as matrix products. Pure index arithmetic on raw buffers.
 #include <cstdint>
 
+#include "mlas/gemm.h"
+
 namespace onyx {
 class ThreadPool;
 namespace mlas {
@@ -26,6 +28,20 @@ void Im2col(const float* image, int64_t channels, const WindowShape& shape, int6
             float* col, ThreadPool* pool);
 void Im2col(const double* image, int64_t channels, const WindowShape& shape, int64_t out_begin, int64_t out_end,
             double* col, ThreadPool* pool);
+
+// The patches of a 1-D or 2-D window (shape.rank 1 or 2) over a channels x image, as a GEMM's
+// right-hand operand: row c * prod(kernel) + tap, column = window position, the matrix Im2col
+// writes. Packed block by block straight from the image. Holds pointers to the image and to
+// shape's arrays, which must outlive it.
+class Im2colPanels final : public PanelSource {
+ public:
+  Im2colPanels(const float* image, const WindowShape& shape);
+  void Pack(int64_t p0, int64_t kc, int64_t j0, int64_t nc, int64_t nr, float* out) const override;
+
+ private:
+  const float* image_;
+  int64_t in_h_, in_w_, out_w_, kernel_h_, kernel_w_, stride_h_, stride_w_, dilation_h_, dilation_w_, pad_h_, pad_w_;
+};
 
 // The adjoint of Im2col: adds each col value into the image coordinate it was taken from
 // (values that fall into padding are dropped). col holds positions [out_begin, out_end).

@@ -1,6 +1,7 @@
 // Conv (ai.onnx 1, 11, 22): N-d convolution with groups, strides, dilations and padding.
 // float/double run as GEMMs over im2col patches (1x1 stride-1 convolutions use the input
-// directly); depthwise convolutions (one input channel per group) run as a direct loop.
+// directly; with a constant float filter and a 1-D or 2-D window the GEMM packs the patches
+// straight from the image, without an im2col matrix); depthwise convolutions (one input channel per group) run as a direct loop.
 // float16 computes in float.
 // com.microsoft FusedConv (the optimizer's Conv + activation fusion, as onnxruntime's) is the same
 // kernel with an activation and an optional addend Z of Y's shape: Y = act(conv(X, W) + B + Z).
@@ -99,12 +100,17 @@ void ConvCompute(const ConvProblem& p, const T* X, const T* W, const ConvOutputO
     return;
   }
 
-  // Y_g (Mg x cols, row stride out_size) = W_g * patches (Kg x cols), then the epilogue on it.
-  auto gemm = [&](int64_t grp, int64_t cols, const T* patches, int64_t ld_patches, T* y) {
+  // The epilogue of group grp's output block starting at y.
+  auto epilogue = [&](int64_t grp, const T* y) {
     mlas::Epilogue<T> ep;
     ep.row_bias = B ? B + grp * Mg : nullptr;
     ep.addend = ops.addend ? ops.addend + (y - Y) : nullptr;
     ep.activation = ops.activation;
+    return ep;
+  };
+  // Y_g (Mg x cols, row stride out_size) = W_g * patches (Kg x cols), then the epilogue on it.
+  auto gemm = [&](int64_t grp, int64_t cols, const T* patches, int64_t ld_patches, T* y) {
+    const mlas::Epilogue<T> ep = epilogue(grp, y);
     if constexpr (std::is_same_v<T, float>) {
       // One column is a matrix-vector product, better served reading the original filter.
       if (packed && cols > 1) {
@@ -115,9 +121,13 @@ void ConvCompute(const ConvProblem& p, const T* X, const T* W, const ConvOutputO
     Gemm(Mg, cols, Kg, W + grp * Mg * Kg, Kg, patches, ld_patches, y, out_size, pool, ep);
   };
   const mlas::WindowShape shape = ToWindowShape(g);
+  // A packed filter over a 1-D or 2-D window: the GEMM packs the patches straight from the image,
+  // with no im2col matrix in memory.
+  bool direct_patches = false;
+  if constexpr (std::is_same_v<T, float>) direct_patches = packed && !pointwise && g.rank() <= 2 && out_size > 1;
   int64_t chunk = out_size;
   std::unique_ptr<T[]> col;
-  if (!pointwise) {
+  if (!pointwise && !direct_patches) {
     if (Kg > 0 && Kg * out_size > kColBudget) chunk = std::max<int64_t>(kColBudget / Kg, 64);
     chunk = std::min(chunk, out_size);
     col.reset(new T[static_cast<size_t>(std::max<int64_t>(Kg * chunk, 1))]);
@@ -129,6 +139,14 @@ void ConvCompute(const ConvProblem& p, const T* X, const T* W, const ConvOutputO
       if (pointwise) {
         gemm(grp, out_size, xg, in_size, yg);
         continue;
+      }
+      if constexpr (std::is_same_v<T, float>) {
+        if (direct_patches) {
+          const mlas::Im2colPanels patches(xg, shape);
+          const mlas::Epilogue<T> ep = epilogue(grp, yg);
+          mlas::SgemmPacked((*packed)[grp], patches, Mg, out_size, Kg, 1.0f, 0.0f, yg, out_size, pool, &ep);
+          continue;
+        }
       }
       for (int64_t o0 = 0; o0 < out_size; o0 += chunk) {
         const int64_t o1 = std::min(out_size, o0 + chunk), cols = o1 - o0;
