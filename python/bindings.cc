@@ -246,6 +246,7 @@ class PySession {
     if (options.contains("optimized_model_filepath")) o.optimized_model_filepath = options["optimized_model_filepath"].cast<std::string>();
     if (options.contains("disable_cpu_ep_fallback")) o.disable_cpu_ep_fallback = options["disable_cpu_ep_fallback"].cast<bool>();
     if (options.contains("enable_mem_pattern")) o.enable_mem_pattern = options["enable_mem_pattern"].cast<bool>();
+    if (options.contains("enable_cpu_mem_arena")) o.enable_cpu_mem_arena = options["enable_cpu_mem_arena"].cast<bool>();
     if (options.contains("enable_profiling")) o.enable_profiling = options["enable_profiling"].cast<bool>();
     if (options.contains("profile_file_prefix")) o.profile_file_prefix = options["profile_file_prefix"].cast<std::string>();
     for (const auto& [name, po] : providers) {

@@ -29,6 +29,10 @@ struct SessionOptions {
   // Serve intermediate values whose sizes are static from one block per run, at offsets
   // planned at session creation (onnxruntime's "memory pattern"; see Session::memory_plan).
   bool enable_mem_pattern = true;
+  // Keep the large host blocks that runs free and hand them to later runs, instead of returning
+  // them to the system (onnxruntime's CPU memory arena). The blocks kept are at most as many
+  // bytes as runs ever held at once, and go with the session.
+  bool enable_cpu_mem_arena = true;
   // Records model loading, initialization, every run and every node into a Chrome trace in
   // onnxruntime's format (open it in https://ui.perfetto.dev or chrome://tracing), written by
   // Session::EndProfiling or when the session is destroyed.

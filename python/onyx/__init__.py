@@ -81,6 +81,7 @@ class SessionOptions:
             "log_severity_level": int(self.log_severity_level),
             "optimized_model_filepath": str(self.optimized_model_filepath or ""),
             "enable_mem_pattern": bool(self.enable_mem_pattern),
+            "enable_cpu_mem_arena": bool(self.enable_cpu_mem_arena),
             "enable_profiling": bool(self.enable_profiling),
             "profile_file_prefix": os.fspath(self.profile_file_prefix),
         }

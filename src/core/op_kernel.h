@@ -12,6 +12,7 @@ namespace onyx {
 
 class ThreadPool;
 class KernelContext;
+class HostBlockCache;
 class ExecutionProvider;
 
 // A compiled subgraph (If branch, Loop/Scan body) that a kernel can run. Created once with the
@@ -75,6 +76,8 @@ class KernelContext {
   virtual bool terminated() const { return false; }
   // The provider running the kernel (outputs are allocated in its memory); nullptr: host CPU.
   virtual const ExecutionProvider* provider() const { return nullptr; }
+  // Where host outputs take their memory from; nullptr: straight from the heap.
+  virtual HostBlockCache* host_block_cache() const { return nullptr; }
 
   bool has_input(size_t i) const {
     const Value* v = i < num_inputs() ? InputValue(i) : nullptr;

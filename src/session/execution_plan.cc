@@ -68,6 +68,7 @@ class FrameKernelContext : public KernelContext {
       : frame_(frame), step_(step), pool_(pool), terminate_(terminate), keep_device_outputs_(keep_device_outputs), profile_(profile) {}
   bool keep_device_outputs() const { return keep_device_outputs_; }
   const ExecutionProvider* provider() const override { return step_.provider->is_cpu() ? nullptr : step_.provider; }
+  HostBlockCache* host_block_cache() const override { return frame_.plan->host_cache_.get(); }
   const Node& node() const override { return *step_.node; }
   size_t num_inputs() const override { return step_.inputs.size(); }
   size_t num_outputs() const override { return step_.outputs.size(); }
@@ -157,8 +158,12 @@ const Value* Frame::Lookup(const std::string& name) const {
 }
 
 ExecutionPlan::ExecutionPlan(std::shared_ptr<const Graph> graph, std::vector<const ExecutionProvider*> providers,
-                             const std::vector<std::string>& outer_names, bool serve_from_arena)
-    : graph_(std::move(graph)), providers_(std::move(providers)), serve_from_arena_(serve_from_arena) {
+                             const std::vector<std::string>& outer_names, bool serve_from_arena,
+                             std::shared_ptr<HostBlockCache> host_cache)
+    : graph_(std::move(graph)),
+      providers_(std::move(providers)),
+      serve_from_arena_(serve_from_arena),
+      host_cache_(std::move(host_cache)) {
   const Graph& g = *graph_;
   auto slot = [&](const std::string& name) {
     auto [it, fresh] = slots_.emplace(name, static_cast<int>(slot_names_.size()));
@@ -362,10 +367,14 @@ std::vector<Value> ExecutionPlan::Execute(const std::vector<Value>& inputs, Thre
   if (device_mutex_) device_lock = std::unique_lock<std::mutex>(*device_mutex_);
   Frame frame{this, parent, std::vector<Value>(slot_names_.size()), nullptr};
   if (!planned_types_.empty()) {
-    // Uninitialised: KernelContext::Output zeroes what a kernel takes, as a new tensor is zeroed.
-    void* block = ::operator new[](memory_plan_.peak_bytes, std::align_val_t(64));
+    // Uninitialised: KernelContext::Output fills what a kernel takes as output_fill.h says.
     frame.arena = std::make_unique<RunArena>();
-    frame.arena->block = std::shared_ptr<void>(block, [](void* p) { ::operator delete[](p, std::align_val_t(64)); });
+    if (host_cache_) {
+      frame.arena->block = host_cache_->Get(memory_plan_.peak_bytes);
+    } else {
+      void* block = ::operator new[](memory_plan_.peak_bytes, std::align_val_t(64));
+      frame.arena->block = std::shared_ptr<void>(block, [](void* p) { ::operator delete[](p, std::align_val_t(64)); });
+    }
     frame.arena->users.resize(planned_types_.size());
   }
   for (size_t s = 0; s < constants_.size(); ++s)

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/execution_provider.h"
+#include "core/host_block_cache.h"
 #include "core/kernel_registry.h"
 #include "core/op_kernel.h"
 #include "graph/graph.h"
@@ -27,8 +28,11 @@ class ExecutionPlan {
   // order. A node that the partitioner assigned (Node::provider) runs there; others run on the
   // first provider with a kernel for them. Subgraphs run on the CPU provider.
   // serve_from_arena: each run takes the planned intermediates (memory_plan()) from one block.
+  // host_cache: where runs take large host values (and that block) from, so that later runs
+  // reuse what earlier ones freed; null: the heap.
   ExecutionPlan(std::shared_ptr<const Graph> graph, std::vector<const ExecutionProvider*> providers,
-                const std::vector<std::string>& outer_names = {}, bool serve_from_arena = false);
+                const std::vector<std::string>& outer_names = {}, bool serve_from_arena = false,
+                std::shared_ptr<HostBlockCache> host_cache = nullptr);
 
   const Graph& graph() const { return *graph_; }
   int SlotOf(const std::string& name) const;  // -1 if unknown
@@ -85,6 +89,7 @@ class ExecutionPlan {
   std::vector<std::string> node_providers_;
   MemoryPlan memory_plan_;
   bool serve_from_arena_ = false;
+  std::shared_ptr<HostBlockCache> host_cache_;
   std::vector<int> planned_buffer_;  // per slot: index into memory_plan_.buffers, or -1
   struct PlannedType {
     DataType dtype;

@@ -169,7 +169,8 @@ void Session::Impl::Init(Model m, const SessionOptions& opts) {
                  " (onyx info MODEL --providers ... shows the placement)");
   }
   placement = std::move(placed.nodes);
-  plan = std::make_unique<ExecutionPlan>(model.graph, eps, std::vector<std::string>{}, opts.enable_mem_pattern);
+  plan = std::make_unique<ExecutionPlan>(model.graph, eps, std::vector<std::string>{}, opts.enable_mem_pattern,
+                                         opts.enable_cpu_mem_arena ? HostBlockCache::Create() : nullptr);
   if (profiler) profiler->AddSessionEvent("session_initialization", init_begin);
 }
 
