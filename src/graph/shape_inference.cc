@@ -208,7 +208,7 @@ class Inferencer {
         "Identity", "Abs", "Neg", "Relu", "Sigmoid", "Tanh", "Exp", "Log", "Sqrt", "Erf", "Reciprocal", "Floor",
         "Ceil", "Round", "Sign", "Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh",
         "Atanh", "LeakyRelu", "Elu", "Selu", "Celu", "HardSigmoid", "HardSwish", "Softplus", "Softsign", "Gelu",
-        "Mish", "Clip", "Softmax", "LogSoftmax", "Hardmax", "Dropout", "LRN", "BatchNormalization",
+        "QuickGelu", "Mish", "Clip", "Softmax", "LogSoftmax", "Hardmax", "Dropout", "LRN", "BatchNormalization",
         "InstanceNormalization", "LayerNormalization", "GroupNormalization", "CumSum", "Trilu", "Shrink",
         "ThresholdedRelu", "MeanVarianceNormalization", "BitwiseNot", "Not", "PRelu", "Binarizer"};
     static const std::unordered_set<std::string> binary = {

@@ -19,6 +19,9 @@ std::vector<std::unique_ptr<Pass>> PassesForLevel(GraphOptimizationLevel level, 
   if (level >= GraphOptimizationLevel::EnableExtended) {
     passes.push_back(MakeLayerNormFusion());
     passes.push_back(MakeGeluFusion());
+    // Independent of the Conv/Gemm fusions below: a Conv output that feeds both halves of
+    // Mul(x, Sigmoid(x)) has two readers, so they never take its Sigmoid.
+    passes.push_back(MakeQuickGeluFusion(ctx));
     // After ConvFolding and MatMulAddFusion (level 1), so that the Conv/Gemm already carries
     // the folded bias when its activation joins it.
     passes.push_back(MakeConvActivationFusion(ctx));

@@ -1,4 +1,5 @@
-// Activation functions: Relu and its relatives, HardSigmoid/HardSwish, Softplus/Softsign, Mish, Gelu.
+// Activation functions: Relu and its relatives, HardSigmoid/HardSwish, Softplus/Softsign, Mish, Gelu,
+// com.microsoft QuickGelu.
 #include <cmath>
 
 #include "math/unary_common.h"
@@ -101,6 +102,21 @@ struct GeluOp {
   }
   bool tanh = false;
 };
+// com.microsoft QuickGelu, y = x * sigmoid(alpha * x): SiLU/Swish at alpha = 1, which the
+// optimizer's QuickGeluFusion writes for Mul(x, Sigmoid(x)) as onnxruntime's fusion does.
+struct QuickGeluOp {
+  static constexpr double kCost = 10;
+  explicit QuickGeluOp(const KernelInfo& info) : alpha(info.GetFloat("alpha", 1.702f)) {}
+  template <typename C> C operator()(C x) const {
+    const C ax = static_cast<C>(alpha) * x;
+    // Split by sign so that exp never overflows into inf/inf (as Sigmoid).
+    if (ax >= 0) return x * (C(1) / (C(1) + std::exp(-ax)));
+    const C e = std::exp(ax);
+    return x * (e / (C(1) + e));  // NaN lands here and stays NaN
+  }
+  void Float(const float* x, float* y, int64_t n) const { mlas::QuickGeluF32(x, y, n, alpha); }
+  float alpha;
+};
 
 }  // namespace
 
@@ -123,6 +139,15 @@ void RegisterActivationKernels(KernelRegistry& r) {
   ms_gelu.domain = "com.microsoft";
   ms_gelu.since_version = 1;
   r.Register(std::move(ms_gelu));
+  KernelDef quick_gelu;
+  quick_gelu.provider = kCpuProvider;
+  quick_gelu.domain = "com.microsoft";
+  quick_gelu.op_type = "QuickGelu";
+  quick_gelu.since_version = 1;
+  quick_gelu.end_version = INT64_MAX;
+  quick_gelu.types = TypeSetList(kFloats);
+  quick_gelu.factory = MakeFactory<UnaryKernel<kFloats, QuickGeluOp>>();
+  r.Register(std::move(quick_gelu));
 }
 
 }  // namespace onyx::math

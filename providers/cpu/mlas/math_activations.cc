@@ -118,6 +118,13 @@ ONYX_CLONES void SigmoidF32(const float* x, float* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] = 1.f / (1.f + ExpCore(-x[i]));
 }
 
+ONYX_CLONES void QuickGeluF32(const float* x, float* y, int64_t n, float alpha) {
+  for (int64_t i = 0; i < n; ++i) {
+    const float v = x[i];
+    y[i] = v * (1.f / (1.f + ExpCore(-(alpha * v))));
+  }
+}
+
 ONYX_CLONES void GeluErfF32(const float* x, float* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) {
     const float v = x[i];

@@ -11,6 +11,9 @@ void ExpF32(const float* x, float* y, int64_t n);
 void TanhF32(const float* x, float* y, int64_t n);
 void ErfF32(const float* x, float* y, int64_t n);
 void SigmoidF32(const float* x, float* y, int64_t n);
+// x * sigmoid(alpha * x) in one pass (SiLU/Swish at alpha = 1, QuickGelu at 1.702): rounds as
+// Mul(x, Sigmoid(Mul(x, alpha))) does with the kernels above, so fusing those nodes changes no bit.
+void QuickGeluF32(const float* x, float* y, int64_t n, float alpha);
 // 0.5 * x * (1 + erf(x / sqrt(2)))
 void GeluErfF32(const float* x, float* y, int64_t n);
 // 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))
