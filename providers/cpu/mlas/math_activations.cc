@@ -1,5 +1,8 @@
 #include "mlas/math_activations.h"
 
+#include "mlas/cpu_features.h"
+#include "mlas/logistic_kernels.h"
+
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -114,15 +117,30 @@ ONYX_CLONES void ErfF32(const float* x, float* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] = ErfCore(x[i]);
 }
 
-ONYX_CLONES void SigmoidF32(const float* x, float* y, int64_t n) {
+// The portable logistic loops, for CPUs without AVX2 + FMA (logistic_kernels.h has the others).
+ONYX_CLONES void SigmoidPortable(const float* x, float* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] = 1.f / (1.f + ExpCore(-x[i]));
 }
 
-ONYX_CLONES void QuickGeluF32(const float* x, float* y, int64_t n, float alpha) {
+ONYX_CLONES void QuickGeluPortable(const float* x, float* y, int64_t n, float alpha) {
   for (int64_t i = 0; i < n; ++i) {
     const float v = x[i];
     y[i] = v * (1.f / (1.f + ExpCore(-(alpha * v))));
   }
+}
+
+void SigmoidF32(const float* x, float* y, int64_t n) {
+#if ONYX_MLAS_X86_LOGISTIC
+  if (ActiveIsa() >= Isa::Avx2) return LogisticAvx2(x, y, n, 1.f);
+#endif
+  SigmoidPortable(x, y, n);
+}
+
+void QuickGeluF32(const float* x, float* y, int64_t n, float alpha) {
+#if ONYX_MLAS_X86_LOGISTIC
+  if (ActiveIsa() >= Isa::Avx2) return QuickGeluAvx2(x, y, n, alpha);
+#endif
+  QuickGeluPortable(x, y, n, alpha);
 }
 
 ONYX_CLONES void GeluErfF32(const float* x, float* y, int64_t n) {
