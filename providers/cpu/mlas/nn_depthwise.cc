@@ -1,9 +1,12 @@
 #include "mlas/nn_depthwise.h"
 
 #include <algorithm>
+#include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "mlas/nn_cpu.h"
+#include "mlas/nn_depthwise_kernels.h"
 
 namespace onyx::mlas {
 
@@ -117,9 +120,65 @@ void DispatchPlane(const double* padded, int64_t Wp, const double* filter, doubl
   DepthwiseDispatch<double>(padded, Wp, filter, bias, s, acc, out);
 }
 
+// Fills rows [0, Hp) x columns [0, pitch) of `padded` with the input plane shifted by the pads:
+// padded (r, c) = in (r - pad_top, c - pad_left), zero outside the input.
 template <typename T>
-void Depthwise(const T* in, const T* filter, T bias, const DepthwiseShape& s, T* out) {
+void FillPadded(const T* in, const DepthwiseShape& s, int64_t Hp, int64_t pitch, T* padded) {
+  for (int64_t r = 0; r < Hp; ++r) {
+    T* dst = padded + r * pitch;
+    const int64_t ih = r - s.pad_top;
+    if (ih < 0 || ih >= s.height) {
+      std::fill(dst, dst + pitch, T(0));
+      continue;
+    }
+    // Columns c of the padded row map to input column c - pad_left.
+    const int64_t c0 = std::clamp<int64_t>(s.pad_left, 0, pitch);
+    const int64_t c1 = std::clamp<int64_t>(s.pad_left + s.width, c0, pitch);
+    std::fill(dst, dst + c0, T(0));
+    if (c1 > c0) std::copy_n(in + ih * s.width + (c0 - s.pad_left), c1 - c0, dst + c0);
+    std::fill(dst + c1, dst + pitch, T(0));
+  }
+}
+
+// Relu and Clip as a clamp [lo, hi] the vector kernels apply in their stores.
+bool ActivationAsClamp(const Activation* a, float* lo, float* hi) {
+  *lo = -std::numeric_limits<float>::infinity();
+  *hi = std::numeric_limits<float>::infinity();
+  if (!a || a->kind == ActivationKind::Identity) return true;
+  if (a->kind == ActivationKind::Relu) return *lo = 0.f, true;
+  if (a->kind == ActivationKind::Clip) return *lo = a->alpha, *hi = a->beta, true;
+  return false;
+}
+
+#if ONYX_MLAS_DEPTHWISE_AVX2
+// The AVX2 kernels take square 3x3 and 5x5 windows, stride 1 or 2 and no dilation, any pads.
+bool TryDepthwiseAvx2(const float* in, const float* filter, float bias, const DepthwiseShape& s, float* out,
+                      const Activation* activation) {
+  const int64_t k = s.kernel_h, st = s.stride_h;
+  if (!NnUseAvx2() || s.kernel_w != k || (k != 3 && k != 5) || s.stride_w != st || (st != 1 && st != 2) ||
+      s.dilation_h != 1 || s.dilation_w != 1 || s.pad_top < 0 || s.pad_left < 0)
+    return false;
+  float lo, hi;
+  const bool fused = ActivationAsClamp(activation, &lo, &hi);
+  const int64_t pitch = DepthwisePaddedPitch(k, st, s.out_w);
+  thread_local std::vector<float> scratch;
+  const size_t need = static_cast<size_t>(DepthwisePaddedSize(k, st, s.out_h, s.out_w));
+  if (scratch.size() < need) scratch.resize(need);
+  if (!DepthwiseAvx2(in, s.height, s.width, s.pad_top, s.pad_left, filter, bias, static_cast<int>(k),
+                     static_cast<int>(st), s.out_h, s.out_w, lo, hi, pitch, scratch.data(), out))
+    return false;
+  if (!fused) ApplyActivation(*activation, out, s.out_h * s.out_w);
+  return true;
+}
+#endif
+
+template <typename T>
+void Depthwise(const T* in, const T* filter, T bias, const DepthwiseShape& s, T* out, const Activation* activation) {
   if (s.out_h <= 0 || s.out_w <= 0) return;
+#if ONYX_MLAS_DEPTHWISE_AVX2
+  if constexpr (std::is_same_v<T, float>)
+    if (TryDepthwiseAvx2(in, filter, bias, s, out, activation)) return;
+#endif
   // Extent of the padded plane: every tap of every window, starting at (-pad_top, -pad_left).
   const int64_t Hp = (s.out_h - 1) * s.stride_h + (s.kernel_h - 1) * s.dilation_h + 1;
   const int64_t Wp = (s.out_w - 1) * s.stride_w + (s.kernel_w - 1) * s.dilation_w + 1;
@@ -128,31 +187,21 @@ void Depthwise(const T* in, const T* filter, T bias, const DepthwiseShape& s, T*
   const size_t need = static_cast<size_t>(Hp * Wp + (stride1 ? s.out_h * Wp : 0));
   if (scratch.size() < need) scratch.resize(need);
   T* padded = scratch.data();
-  for (int64_t r = 0; r < Hp; ++r) {
-    T* dst = padded + r * Wp;
-    const int64_t ih = r - s.pad_top;
-    if (ih < 0 || ih >= s.height) {
-      std::fill(dst, dst + Wp, T(0));
-      continue;
-    }
-    // Columns c of the padded row map to input column c - pad_left.
-    const int64_t c0 = std::clamp<int64_t>(s.pad_left, 0, Wp);
-    const int64_t c1 = std::clamp<int64_t>(s.pad_left + s.width, c0, Wp);
-    std::fill(dst, dst + c0, T(0));
-    if (c1 > c0) std::copy_n(in + ih * s.width + (c0 - s.pad_left), c1 - c0, dst + c0);
-    std::fill(dst + c1, dst + Wp, T(0));
-  }
+  FillPadded(in, s, Hp, Wp, padded);
   DispatchPlane(padded, Wp, filter, bias, s, padded + Hp * Wp, out);
+  if (activation) ApplyActivation(*activation, out, s.out_h * s.out_w);
 }
 
 }  // namespace
 
-void DepthwiseConv2d(const float* in, const float* filter, float bias, const DepthwiseShape& s, float* out) {
-  Depthwise<float>(in, filter, bias, s, out);
+void DepthwiseConv2d(const float* in, const float* filter, float bias, const DepthwiseShape& s, float* out,
+                     const Activation* activation) {
+  Depthwise<float>(in, filter, bias, s, out, activation);
 }
 
-void DepthwiseConv2d(const double* in, const double* filter, double bias, const DepthwiseShape& s, double* out) {
-  Depthwise<double>(in, filter, bias, s, out);
+void DepthwiseConv2d(const double* in, const double* filter, double bias, const DepthwiseShape& s, double* out,
+                     const Activation* activation) {
+  Depthwise<double>(in, filter, bias, s, out, activation);
 }
 
 }  // namespace onyx::mlas

@@ -88,7 +88,13 @@ void ConvCompute(const ConvProblem& p, const T* X, const T* W, const ConvOutputO
       for (int64_t i = b; i < e; ++i) {
         const int64_t n = i / M, m = i % M, c = m / Mg;
         T* y = Y + i * out_size;
-        mlas::DepthwiseConv2d(X + (n * C + c) * in_size, W + m * ksize, B ? B[m] : T(0), s, y);
+        const T* x = X + (n * C + c) * in_size;
+        if (!ops.addend) {
+          // The kernel applies the activation itself (Relu and Clip in its stores).
+          mlas::DepthwiseConv2d(x, W + m * ksize, B ? B[m] : T(0), s, y, &ops.activation);
+          continue;
+        }
+        mlas::DepthwiseConv2d(x, W + m * ksize, B ? B[m] : T(0), s, y);
         // The plane is still in cache: the addend and the activation now.
         mlas::Epilogue<T> ep;
         ep.addend = ops.addend ? ops.addend + i * out_size : nullptr;
