@@ -158,15 +158,14 @@ bool TryDepthwiseAvx2(const float* in, const float* filter, float bias, const De
   if (!NnUseAvx2() || s.kernel_w != k || (k != 3 && k != 5) || s.stride_w != st || (st != 1 && st != 2) ||
       s.dilation_h != 1 || s.dilation_w != 1 || s.pad_top < 0 || s.pad_left < 0)
     return false;
+  if (s.width + s.pad_left + 64 > INT32_MAX || s.out_w * st > INT32_MAX) return false;
   float lo, hi;
   const bool fused = ActivationAsClamp(activation, &lo, &hi);
-  const int64_t pitch = DepthwisePaddedPitch(k, st, s.out_w);
-  thread_local std::vector<float> scratch;
-  const size_t need = static_cast<size_t>(DepthwisePaddedSize(k, st, s.out_h, s.out_w));
-  if (scratch.size() < need) scratch.resize(need);
-  if (!DepthwiseAvx2(in, s.height, s.width, s.pad_top, s.pad_left, filter, bias, static_cast<int>(k),
-                     static_cast<int>(st), s.out_h, s.out_w, lo, hi, pitch, scratch.data(), out))
-    return false;
+  thread_local std::vector<float> zeros;  // never written: all zeros
+  const size_t need = static_cast<size_t>(s.pad_left + DepthwiseZerosEnd(k, st, s.out_w));
+  if (zeros.size() < need) zeros.resize(need, 0.f);
+  const DepthwisePlane plane{in, zeros.data() + s.pad_left, s.height, s.width, s.pad_top, s.pad_left, s.out_h, s.out_w};
+  if (!DepthwiseAvx2(plane, filter, bias, static_cast<int>(k), static_cast<int>(st), lo, hi, out)) return false;
   if (!fused) ApplyActivation(*activation, out, s.out_h * s.out_w);
   return true;
 }
