@@ -49,34 +49,40 @@ double Act(const mlas::Activation* a, double v) {
   }
 }
 
-void CheckOne(const mlas::DepthwiseShape& s, const mlas::Activation* act, const std::string& what) {
-  const auto in = RandomVector(static_cast<size_t>(s.height * s.width), 1);
-  const auto filter = RandomVector(static_cast<size_t>(s.kernel_h * s.kernel_w), 2);
-  const float bias = 0.375f;
-  const int64_t n = s.out_h * s.out_w;
-  // Canaries on both sides catch stores outside the output plane.
+// `count` planes through DepthwiseConv2dPlanes (one: DepthwiseConv2d), each with its own input,
+// filter and bias, against the reference.
+void Check(const mlas::DepthwiseShape& s, const mlas::Activation* act, const std::string& what, int64_t count = 1) {
+  const int64_t in_size = s.height * s.width, ksize = s.kernel_h * s.kernel_w, n = s.out_h * s.out_w;
+  const auto in = RandomVector(static_cast<size_t>(count * in_size), 1);
+  const auto filter = RandomVector(static_cast<size_t>(count * ksize), 2);
+  const auto bias = RandomVector(static_cast<size_t>(count), 3);
+  // Canaries on both sides catch stores outside the output planes.
   constexpr int64_t kGuard = 16;
   const float canary = -12345.f;
-  std::vector<float> buf(static_cast<size_t>(n + 2 * kGuard), canary);
+  std::vector<float> buf(static_cast<size_t>(count * n + 2 * kGuard), canary);
   float* out = buf.data() + kGuard;
-  mlas::DepthwiseConv2d(in.data(), filter.data(), bias, s, out, act);
+  if (count == 1)
+    mlas::DepthwiseConv2d(in.data(), filter.data(), bias[0], s, out, act);
+  else
+    mlas::DepthwiseConv2dPlanes(in.data(), in_size, filter.data(), bias.data(), count, s, out, act);
   for (int64_t i = 0; i < kGuard; ++i) {
-    ASSERT_EQ(buf[i], canary) << what << " wrote before the plane";
-    ASSERT_EQ(buf[kGuard + n + i], canary) << what << " wrote past the plane";
+    ASSERT_EQ(buf[i], canary) << what << " wrote before the planes";
+    ASSERT_EQ(buf[kGuard + count * n + i], canary) << what << " wrote past the planes";
   }
-  for (int64_t oh = 0; oh < s.out_h; ++oh)
-    for (int64_t ow = 0; ow < s.out_w; ++ow) {
-      double acc = bias;
-      for (int64_t i = 0; i < s.kernel_h; ++i)
-        for (int64_t j = 0; j < s.kernel_w; ++j) {
-          const int64_t ih = oh * s.stride_h - s.pad_top + i * s.dilation_h;
-          const int64_t iw = ow * s.stride_w - s.pad_left + j * s.dilation_w;
-          if (ih < 0 || ih >= s.height || iw < 0 || iw >= s.width) continue;
-          acc += static_cast<double>(in[ih * s.width + iw]) * filter[i * s.kernel_w + j];
-        }
-      ASSERT_NEAR(out[oh * s.out_w + ow], Act(act, acc), 1e-4)
-          << what << " at (" << oh << ", " << ow << ")";
-    }
+  for (int64_t q = 0; q < count; ++q)
+    for (int64_t oh = 0; oh < s.out_h; ++oh)
+      for (int64_t ow = 0; ow < s.out_w; ++ow) {
+        double acc = bias[q];
+        for (int64_t i = 0; i < s.kernel_h; ++i)
+          for (int64_t j = 0; j < s.kernel_w; ++j) {
+            const int64_t ih = oh * s.stride_h - s.pad_top + i * s.dilation_h;
+            const int64_t iw = ow * s.stride_w - s.pad_left + j * s.dilation_w;
+            if (ih < 0 || ih >= s.height || iw < 0 || iw >= s.width) continue;
+            acc += static_cast<double>(in[q * in_size + ih * s.width + iw]) * filter[q * ksize + i * s.kernel_w + j];
+          }
+        ASSERT_NEAR(out[q * n + oh * s.out_w + ow], Act(act, acc), 1e-4)
+            << what << " plane " << q << " at (" << oh << ", " << ow << ")";
+      }
 }
 
 class NnDepthwise : public ::testing::TestWithParam<bool> {
@@ -90,10 +96,11 @@ TEST_P(NnDepthwise, SquareKernelsMatchReference) {
     for (int64_t stride : {1, 2})
       for (int64_t pad : {int64_t{0}, k / 2, k - 1})
         for (int64_t h : {1, 2, 3, 5, 7, 8, 12})
-          for (int64_t w : {1, 2, 3, 5, 7, 8, 9, 14, 15, 16, 17, 23, 24, 25, 31, 33, 40}) {
+          // Stride 2 reads planes over 32 outputs wide in place: widths up to 81 reach that path.
+          for (int64_t w : {1, 2, 3, 5, 7, 8, 9, 14, 15, 16, 17, 23, 24, 25, 31, 33, 40, 64, 65, 66, 67, 80, 81}) {
             const auto s = MakeShape(h, w, k, stride, pad);
             if (s.out_h <= 0 || s.out_w <= 0) continue;
-            CheckOne(s, nullptr,
+            Check(s, nullptr,
                      "k" + std::to_string(k) + " s" + std::to_string(stride) + " p" + std::to_string(pad) + " " +
                          std::to_string(h) + "x" + std::to_string(w));
           }
@@ -106,14 +113,14 @@ TEST_P(NnDepthwise, UnevenPadsAndDilations) {
         // Only the begin pads enter the kernel; the end pad only sets the output size.
         for (int64_t pad_end : {0, 1, 3}) {
           const auto s = MakeShape(11, w, k, stride, 1, 1, pad_end);
-          if (s.out_h > 0 && s.out_w > 0) CheckOne(s, nullptr, "uneven " + std::to_string(w));
+          if (s.out_h > 0 && s.out_w > 0) Check(s, nullptr, "uneven " + std::to_string(w));
         }
         const auto d = MakeShape(13, w + 4, k, stride, k / 2, 2);
-        if (d.out_h > 0 && d.out_w > 0) CheckOne(d, nullptr, "dilated " + std::to_string(w));
+        if (d.out_h > 0 && d.out_w > 0) Check(d, nullptr, "dilated " + std::to_string(w));
       }
   // Wider pads than one vector on the left.
-  CheckOne(MakeShape(6, 10, 3, 1, 9), nullptr, "pad 9");
-  CheckOne(MakeShape(6, 10, 5, 2, 11), nullptr, "pad 11");
+  Check(MakeShape(6, 10, 3, 1, 9), nullptr, "pad 9");
+  Check(MakeShape(6, 10, 5, 2, 11), nullptr, "pad 11");
 }
 
 TEST_P(NnDepthwise, FusedActivations) {
@@ -123,7 +130,20 @@ TEST_P(NnDepthwise, FusedActivations) {
   for (const mlas::Activation* a : {&relu, &clip, &leaky})
     for (int64_t k : {3, 5})
       for (int64_t stride : {1, 2})
-        for (int64_t w : {7, 13, 28}) CheckOne(MakeShape(9, w, k, stride, k / 2), a, "activation " + std::to_string(w));
+        for (int64_t w : {7, 13, 28}) Check(MakeShape(9, w, k, stride, k / 2), a, "activation " + std::to_string(w));
+}
+
+TEST_P(NnDepthwise, ManyPlanesAtOnce) {
+  // Planes after the first reuse the first one's padded copy, whose borders must stay zero.
+  mlas::Activation relu{mlas::ActivationKind::Relu, 0.f, 0.f};
+  for (int64_t k : {3, 5})
+    for (int64_t stride : {1, 2})
+      for (int64_t w : {5, 7, 14, 17, 70}) {
+        const auto s = MakeShape(w > 20 ? 9 : w, w, k, stride, k / 2);
+        Check(s, nullptr, "planes " + std::to_string(w), 5);
+        Check(s, &relu, "planes with relu " + std::to_string(w), 3);
+      }
+  Check(MakeShape(10, 12, 3, 1, 1, 2), nullptr, "dilated planes", 4);
 }
 
 TEST_P(NnDepthwise, NaNPassesThroughTheFusedClamp) {

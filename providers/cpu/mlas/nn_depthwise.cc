@@ -152,8 +152,8 @@ bool ActivationAsClamp(const Activation* a, float* lo, float* hi) {
 
 #if ONYX_MLAS_DEPTHWISE_AVX2
 // The AVX2 kernels take square 3x3 and 5x5 windows, stride 1 or 2 and no dilation, any pads.
-bool TryDepthwiseAvx2(const float* in, const float* filter, float bias, const DepthwiseShape& s, float* out,
-                      const Activation* activation) {
+bool TryDepthwiseAvx2(const float* in, int64_t in_stride, const float* filter, const float* bias, int64_t count,
+                      const DepthwiseShape& s, float* out, const Activation* activation) {
   const int64_t k = s.kernel_h, st = s.stride_h;
   if (!NnUseAvx2() || s.kernel_w != k || (k != 3 && k != 5) || s.stride_w != st || (st != 1 && st != 2) ||
       s.dilation_h != 1 || s.dilation_w != 1 || s.pad_top < 0 || s.pad_left < 0)
@@ -165,18 +165,25 @@ bool TryDepthwiseAvx2(const float* in, const float* filter, float bias, const De
   const size_t need = static_cast<size_t>(s.pad_left + DepthwiseZerosEnd(k, st, s.out_w));
   if (zeros.size() < need) zeros.resize(need, 0.f);
   const DepthwisePlane plane{in, zeros.data() + s.pad_left, s.height, s.width, s.pad_top, s.pad_left, s.out_h, s.out_w};
-  if (!DepthwiseAvx2(plane, filter, bias, static_cast<int>(k), static_cast<int>(st), lo, hi, out)) return false;
-  if (!fused) ApplyActivation(*activation, out, s.out_h * s.out_w);
+  thread_local std::vector<float> scratch;
+  const size_t scratch_size = static_cast<size_t>(DepthwiseAvx2ScratchSize(plane, static_cast<int>(k), static_cast<int>(st)));
+  if (scratch.size() < scratch_size) scratch.resize(scratch_size);
+  const DepthwiseBatch batch{count, in_stride, filter, bias, out};
+  if (!DepthwiseAvx2(plane, batch, static_cast<int>(k), static_cast<int>(st), lo, hi,
+                     scratch_size ? scratch.data() : nullptr))
+    return false;
+  if (!fused) ApplyActivation(*activation, out, count * s.out_h * s.out_w);
   return true;
 }
 #endif
 
 template <typename T>
-void Depthwise(const T* in, const T* filter, T bias, const DepthwiseShape& s, T* out, const Activation* activation) {
-  if (s.out_h <= 0 || s.out_w <= 0) return;
+void Depthwise(const T* in, int64_t in_stride, const T* filter, const T* bias, int64_t count, const DepthwiseShape& s,
+               T* out, const Activation* activation) {
+  if (s.out_h <= 0 || s.out_w <= 0 || count <= 0) return;
 #if ONYX_MLAS_DEPTHWISE_AVX2
   if constexpr (std::is_same_v<T, float>)
-    if (TryDepthwiseAvx2(in, filter, bias, s, out, activation)) return;
+    if (TryDepthwiseAvx2(in, in_stride, filter, bias, count, s, out, activation)) return;
 #endif
   // Extent of the padded plane: every tap of every window, starting at (-pad_top, -pad_left).
   const int64_t Hp = (s.out_h - 1) * s.stride_h + (s.kernel_h - 1) * s.dilation_h + 1;
@@ -186,21 +193,34 @@ void Depthwise(const T* in, const T* filter, T bias, const DepthwiseShape& s, T*
   const size_t need = static_cast<size_t>(Hp * Wp + (stride1 ? s.out_h * Wp : 0));
   if (scratch.size() < need) scratch.resize(need);
   T* padded = scratch.data();
-  FillPadded(in, s, Hp, Wp, padded);
-  DispatchPlane(padded, Wp, filter, bias, s, padded + Hp * Wp, out);
-  if (activation) ApplyActivation(*activation, out, s.out_h * s.out_w);
+  const int64_t ksize = s.kernel_h * s.kernel_w, out_size = s.out_h * s.out_w;
+  for (int64_t q = 0; q < count; ++q) {
+    FillPadded(in + q * in_stride, s, Hp, Wp, padded);
+    DispatchPlane(padded, Wp, filter + q * ksize, bias ? bias[q] : T(0), s, padded + Hp * Wp, out + q * out_size);
+    if (activation) ApplyActivation(*activation, out + q * out_size, out_size);
+  }
 }
 
 }  // namespace
 
 void DepthwiseConv2d(const float* in, const float* filter, float bias, const DepthwiseShape& s, float* out,
                      const Activation* activation) {
-  Depthwise<float>(in, filter, bias, s, out, activation);
+  Depthwise<float>(in, 0, filter, &bias, 1, s, out, activation);
 }
 
 void DepthwiseConv2d(const double* in, const double* filter, double bias, const DepthwiseShape& s, double* out,
                      const Activation* activation) {
-  Depthwise<double>(in, filter, bias, s, out, activation);
+  Depthwise<double>(in, 0, filter, &bias, 1, s, out, activation);
+}
+
+void DepthwiseConv2dPlanes(const float* in, int64_t in_stride, const float* filter, const float* bias, int64_t count,
+                           const DepthwiseShape& s, float* out, const Activation* activation) {
+  Depthwise<float>(in, in_stride, filter, bias, count, s, out, activation);
+}
+
+void DepthwiseConv2dPlanes(const double* in, int64_t in_stride, const double* filter, const double* bias,
+                           int64_t count, const DepthwiseShape& s, double* out, const Activation* activation) {
+  Depthwise<double>(in, in_stride, filter, bias, count, s, out, activation);
 }
 
 }  // namespace onyx::mlas

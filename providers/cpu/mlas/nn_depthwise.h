@@ -25,4 +25,11 @@ void DepthwiseConv2d(const float* in, const float* filter, float bias, const Dep
 void DepthwiseConv2d(const double* in, const double* filter, double bias, const DepthwiseShape& s, double* out,
                      const Activation* activation = nullptr);
 
+// `count` planes at once, all of shape s: plane q reads in + q * in_stride, filter
+// + q * kernel_h * kernel_w and bias ? bias[q] : 0, and writes out + q * out_h * out_w.
+void DepthwiseConv2dPlanes(const float* in, int64_t in_stride, const float* filter, const float* bias, int64_t count,
+                           const DepthwiseShape& s, float* out, const Activation* activation = nullptr);
+void DepthwiseConv2dPlanes(const double* in, int64_t in_stride, const double* filter, const double* bias,
+                           int64_t count, const DepthwiseShape& s, double* out, const Activation* activation = nullptr);
+
 }  // namespace onyx::mlas

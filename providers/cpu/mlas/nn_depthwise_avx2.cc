@@ -1,10 +1,10 @@
 // AVX2 + FMA depthwise kernels, compiled with -mavx2 -mfma. Intrinsics and raw loops only
 // (see nn_depthwise_kernels.h).
 //
-// The kernels read the input plane in place. Kernel rows above or below the plane read a row of
-// zeros instead. Column groups whose taps all fall inside the row load plainly; the others (at most
-// a couple per row, next to the pads) use masked loads, which read zeros outside [0, width) and
-// never fault there.
+// Kernel rows above or below the plane read a shared row of zeros. The other rows are read either
+// from a copy of the plane with zeros on both sides of each row (stride 1, and narrow stride-2
+// planes: PaddedPitch), where every column group loads plainly, or in place, where the column
+// groups that reach past a row's ends (a couple per row) mask the lanes outside it.
 #include "mlas/nn_depthwise_kernels.h"
 
 #if ONYX_MLAS_DEPTHWISE_AVX2
@@ -15,6 +15,12 @@ namespace onyx::mlas {
 namespace {
 
 #define DW_INLINE inline __attribute__((always_inline))
+// Stride-2 planes wider than this many outputs are read in place (see PaddedPitch).
+#ifndef DW_PADDED_MAX_WIDTH_S2
+#define DW_PADDED_MAX_WIDTH_S2 32
+#endif
+constexpr int64_t kPaddedMaxWidthS2 = DW_PADDED_MAX_WIDTH_S2;
+
 #ifndef DW_P31
 #define DW_P31 2
 #define DW_P32 2
@@ -118,7 +124,7 @@ struct PlaneArgs {
 // whole vectors (a masked store is slow on some CPUs); rows_left counts the plane's rows from this
 // block's first on, so that the plane's last rows avoid writing past its end.
 // ih0, ih1: the block's first and last input rows inside the plane (ih0 > ih1: none).
-template <int K, int S, int R, int P>
+template <int K, int S, int R, int P, bool kPadded>
 DW_INLINE void RowBlock(const float* const* rows, int64_t ih0, int64_t ih1, const __m256 (&f)[K * K],
                         const PlaneArgs& a, int64_t rows_left, float* out) {
   constexpr int64_t kSpan = LoadOffset<K, S>(kLoads<K, S> - 1) + 8;  // columns one group reads
@@ -130,7 +136,7 @@ DW_INLINE void RowBlock(const float* const* rows, int64_t ih0, int64_t ih1, cons
     __m256 acc[R * P];
 #pragma GCC unroll 16
     for (int q = 0; q < R * P; ++q) acc[q] = q % P == 0 ? a.bias : _mm256_setzero_ps();
-    if (col0 >= 0 && col0 + kSpan <= a.width) {
+    if (kPadded || (col0 >= 0 && col0 + kSpan <= a.width)) {
       Group<K, S, R, P, Load::Plain>(rows, col0, nullptr, f, acc);
     } else {
       // Loads past a row's ends read its neighbours, harmless (masked off) while inside the plane.
@@ -158,12 +164,61 @@ DW_INLINE void RowBlock(const float* const* rows, int64_t ih0, int64_t ih1, cons
   }
 }
 
-template <int K, int S, int R, int P>
-void Plane(const DepthwisePlane& p, const float* filter, float bias, float lo, float hi, float* out) {
-  __m256 f[K * K];
-  for (int i = 0; i < K * K; ++i) f[i] = _mm256_set1_ps(filter[i]);
-  const PlaneArgs a{p.height, p.width, p.pad_left, p.out_w, _mm256_set1_ps(bias), _mm256_set1_ps(lo), _mm256_set1_ps(hi)};
-  auto row = [&](int64_t ih) { return ih >= 0 && ih < p.height ? p.in + ih * p.width : p.zeros; };
+// Hides v's value from the optimiser, so that the loops below stay vector loops rather than
+// becoming memset/memcpy calls, whose overhead dominates on short rows.
+DW_INLINE __m256 Opaque(__m256 v) {
+  asm("" : "+x"(v));
+  return v;
+}
+
+template <int K, int S>
+constexpr int64_t Span() {
+  return LoadOffset<K, S>(kLoads<K, S> - 1) + 8;
+}
+
+// Column groups at a row's ends cost more than a copy of the row, except where a row holds many
+// groups and the copy much input per output: so stride 1 planes, and stride 2 ones up to 32 outputs
+// wide, are first copied into rows of `pitch` floats, the input row at offset pad_left and zeros
+// around it, wide enough for every group's loads. Returns 0 for planes read in place.
+template <int K, int S>
+int64_t PaddedPitch(const DepthwisePlane& p) {
+  if (S == 2 && p.out_w > kPaddedMaxWidthS2) return 0;
+  const int64_t last_group = p.out_w > 8 ? p.out_w - 8 : 0;
+  const int64_t data = p.pad_left + (p.width + 7) / 8 * 8;
+  const int64_t reads = last_group * S + Span<K, S>();
+  return ((data > reads ? data : reads) + 7) / 8 * 8;
+}
+
+void ZeroRows(int64_t rows, int64_t pitch, float* scratch) {
+  for (int64_t c = 0; c < rows * pitch; c += 8) _mm256_storeu_ps(scratch + c, Opaque(_mm256_setzero_ps()));
+}
+
+// Copies the plane's rows into the padded rows, whose other columns ZeroRows cleared: the copy
+// writes zeros past each row's end (up to the next multiple of 8), so they stay clear.
+void CopyRows(const float* in, int64_t height, int64_t width, int64_t pad_left, int64_t pitch, float* scratch) {
+  const int64_t n = width;
+  const __m256i tail = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n % 8)),
+                                          _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  for (int64_t ih = 0; ih < height; ++ih) {
+    const float* src = in + ih * n;
+    float* d = scratch + ih * pitch + pad_left;
+    int64_t q = 0;
+    for (; q + 8 <= n; q += 8) _mm256_storeu_ps(d + q, Opaque(_mm256_loadu_ps(src + q)));
+    if (q < n) {
+      // Reading past the row is safe while it stays in the plane; past it, a masked load (which
+      // never faults on masked-off lanes) instead.
+      const __m256 v = (ih * n + q + 8 <= height * n)
+                           ? _mm256_and_ps(_mm256_loadu_ps(src + q), _mm256_castsi256_ps(tail))
+                           : _mm256_maskload_ps(src + q, tail);
+      _mm256_storeu_ps(d + q, v);
+    }
+  }
+}
+
+template <int K, int S, int R, int P, bool kPadded>
+void Rows(const DepthwisePlane& p, const float* in, int64_t in_stride, const __m256 (&f)[K * K], const PlaneArgs& a,
+          float* out) {
+  auto row = [&](int64_t ih) { return ih >= 0 && ih < p.height ? in + ih * in_stride : p.zeros; };
   auto clamp = [](int64_t v, int64_t lo_, int64_t hi_) { return v < lo_ ? lo_ : (v > hi_ ? hi_ : v); };
   int64_t oh = 0;
   for (; oh + R <= p.out_h; oh += R) {
@@ -171,26 +226,59 @@ void Plane(const DepthwisePlane& p, const float* filter, float bias, float lo, f
     const int64_t top = oh * S - p.pad_top;
     const float* rows[kRows];
     for (int r = 0; r < kRows; ++r) rows[r] = row(top + r);
-    RowBlock<K, S, R, P>(rows, clamp(top, 0, p.height), clamp(top + kRows - 1, -1, p.height - 1), f, a, p.out_h - oh,
-                      out + oh * p.out_w);
+    RowBlock<K, S, R, P, kPadded>(rows, clamp(top, 0, p.height), clamp(top + kRows - 1, -1, p.height - 1), f, a,
+                                  p.out_h - oh, out + oh * p.out_w);
   }
   for (; oh < p.out_h; ++oh) {
     const int64_t top = oh * S - p.pad_top;
     const float* rows[K];
     for (int r = 0; r < K; ++r) rows[r] = row(top + r);
-    RowBlock<K, S, 1, P>(rows, clamp(top, 0, p.height), clamp(top + K - 1, -1, p.height - 1), f, a, p.out_h - oh,
-                      out + oh * p.out_w);
+    RowBlock<K, S, 1, P, kPadded>(rows, clamp(top, 0, p.height), clamp(top + K - 1, -1, p.height - 1), f, a,
+                                  p.out_h - oh, out + oh * p.out_w);
+  }
+}
+
+template <int K, int S, int R, int P>
+void Planes(const DepthwisePlane& p, const DepthwiseBatch& b, float lo, float hi, float* scratch) {
+  const int64_t pitch = PaddedPitch<K, S>(p);
+  if (pitch > 0) ZeroRows(p.height, pitch, scratch);
+  for (int64_t q = 0; q < b.count; ++q) {
+    __m256 f[K * K];
+    for (int i = 0; i < K * K; ++i) f[i] = _mm256_set1_ps(b.filter[q * K * K + i]);
+    const PlaneArgs a{p.height, p.width, p.pad_left, p.out_w, _mm256_set1_ps(b.bias ? b.bias[q] : 0.f),
+                      _mm256_set1_ps(lo), _mm256_set1_ps(hi)};
+    const float* in = p.in + q * b.in_stride;
+    float* out = b.out + q * p.out_h * p.out_w;
+    if constexpr (S == 2) {
+      if (pitch == 0) {
+        DepthwisePlane pq = p;
+        pq.in = in;
+        Rows<K, S, R, P, false>(pq, in, p.width, f, a, out);
+        continue;
+      }
+    }
+    CopyRows(in, p.height, p.width, p.pad_left, pitch, scratch);
+    Rows<K, S, R, P, true>(p, scratch + p.pad_left, pitch, f, a, out);
   }
 }
 
 }  // namespace
 
-bool DepthwiseAvx2(const DepthwisePlane& p, const float* filter, float bias, int k, int stride, float lo, float hi,
-                   float* out) {
-  if (k == 3 && stride == 1) return Plane<3, 1, 2, DW_P31>(p, filter, bias, lo, hi, out), true;
-  if (k == 3 && stride == 2) return Plane<3, 2, 2, DW_P32>(p, filter, bias, lo, hi, out), true;
-  if (k == 5 && stride == 1) return Plane<5, 1, 2, DW_P51>(p, filter, bias, lo, hi, out), true;
-  if (k == 5 && stride == 2) return Plane<5, 2, 1, DW_P52>(p, filter, bias, lo, hi, out), true;
+int64_t DepthwiseAvx2ScratchSize(const DepthwisePlane& p, int k, int stride) {
+  int64_t pitch = 0;
+  if (k == 3 && stride == 1) pitch = PaddedPitch<3, 1>(p);
+  if (k == 3 && stride == 2) pitch = PaddedPitch<3, 2>(p);
+  if (k == 5 && stride == 1) pitch = PaddedPitch<5, 1>(p);
+  if (k == 5 && stride == 2) pitch = PaddedPitch<5, 2>(p);
+  return pitch * p.height;
+}
+
+bool DepthwiseAvx2(const DepthwisePlane& p, const DepthwiseBatch& b, int k, int stride, float lo, float hi,
+                   float* scratch) {
+  if (k == 3 && stride == 1) return Planes<3, 1, 2, DW_P31>(p, b, lo, hi, scratch), true;
+  if (k == 3 && stride == 2) return Planes<3, 2, 2, DW_P32>(p, b, lo, hi, scratch), true;
+  if (k == 5 && stride == 1) return Planes<5, 1, 2, DW_P51>(p, b, lo, hi, scratch), true;
+  if (k == 5 && stride == 2) return Planes<5, 2, 1, DW_P52>(p, b, lo, hi, scratch), true;
   return false;
 }
 
