@@ -235,27 +235,50 @@ void CopyRows(const float* in, int64_t height, int64_t width, int64_t pad_left, 
   }
 }
 
+// Output rows [oh, oh + R) of the plane.
+template <int K, int S, int R, int P, bool kPadded>
+DW_INLINE void Block(const DepthwisePlane& p, const float* in, int64_t in_stride, const __m256 (&f)[K * K],
+                     const PlaneArgs& a, int64_t oh, float* out) {
+  constexpr int kRows = (R - 1) * S + K;
+  const int64_t top = oh * S - p.pad_top;
+  const float* rows[kRows];
+  for (int r = 0; r < kRows; ++r) {
+    const int64_t ih = top + r;
+    rows[r] = ih >= 0 && ih < p.height ? in + ih * in_stride : p.zeros;
+  }
+  auto clamp = [](int64_t v, int64_t lo, int64_t hi) { return v < lo ? lo : (v > hi ? hi : v); };
+  RowBlock<K, S, R, P, kPadded>(rows, clamp(top, 0, p.height), clamp(top + kRows - 1, -1, p.height - 1), f, a,
+                                p.out_h - oh, out + oh * p.out_w);
+}
+
+// The last rem < R rows as one block of rem rows, so small planes share input rows to the end.
+template <int K, int S, int R, int P, bool kPadded>
+DW_INLINE void LastRows(const DepthwisePlane& p, const float* in, int64_t in_stride, const __m256 (&f)[K * K],
+                        const PlaneArgs& a, int64_t oh, int64_t rem, float* out) {
+  if constexpr (R > 1) {
+    if (rem == R - 1) return Block<K, S, R - 1, P, kPadded>(p, in, in_stride, f, a, oh, out);
+    LastRows<K, S, R - 1, P, kPadded>(p, in, in_stride, f, a, oh, rem, out);
+  }
+}
+
+// 5x5 kernels keep the last rows out of line, where they leave the main loop's registers alone.
+template <int K, int S, int R, int P, bool kPadded>
+__attribute__((noinline)) void LastRowsOutOfLine(const DepthwisePlane& p, const float* in, int64_t in_stride,
+                                                 const __m256 (&f)[K * K], const PlaneArgs& a, int64_t oh,
+                                                 int64_t rem, float* out) {
+  LastRows<K, S, R, P, kPadded>(p, in, in_stride, f, a, oh, rem, out);
+}
+
 template <int K, int S, int R, int P, bool kPadded>
 void Rows(const DepthwisePlane& p, const float* in, int64_t in_stride, const __m256 (&f)[K * K], const PlaneArgs& a,
           float* out) {
-  auto row = [&](int64_t ih) { return ih >= 0 && ih < p.height ? in + ih * in_stride : p.zeros; };
-  auto clamp = [](int64_t v, int64_t lo_, int64_t hi_) { return v < lo_ ? lo_ : (v > hi_ ? hi_ : v); };
   int64_t oh = 0;
-  for (; oh + R <= p.out_h; oh += R) {
-    constexpr int kRows = (R - 1) * S + K;
-    const int64_t top = oh * S - p.pad_top;
-    const float* rows[kRows];
-    for (int r = 0; r < kRows; ++r) rows[r] = row(top + r);
-    RowBlock<K, S, R, P, kPadded>(rows, clamp(top, 0, p.height), clamp(top + kRows - 1, -1, p.height - 1), f, a,
-                                  p.out_h - oh, out + oh * p.out_w);
-  }
-  for (; oh < p.out_h; ++oh) {
-    const int64_t top = oh * S - p.pad_top;
-    const float* rows[K];
-    for (int r = 0; r < K; ++r) rows[r] = row(top + r);
-    RowBlock<K, S, 1, P, kPadded>(rows, clamp(top, 0, p.height), clamp(top + K - 1, -1, p.height - 1), f, a,
-                                  p.out_h - oh, out + oh * p.out_w);
-  }
+  for (; oh + R <= p.out_h; oh += R) Block<K, S, R, P, kPadded>(p, in, in_stride, f, a, oh, out);
+  if (oh == p.out_h) return;
+  if constexpr (K >= 5)
+    LastRowsOutOfLine<K, S, R, P, kPadded>(p, in, in_stride, f, a, oh, p.out_h - oh, out);
+  else
+    LastRows<K, S, R, P, kPadded>(p, in, in_stride, f, a, oh, p.out_h - oh, out);
 }
 
 template <int K, int S, int R, int P>
