@@ -12,6 +12,9 @@ namespace onyx::mlas {
 
 namespace {
 
+// Float 3x3 and 5x5 windows with stride 1 or 2 and no dilation go to the AVX2 kernels
+// (nn_depthwise_avx2.cc) where the CPU has them. The general code below serves the rest:
+//
 // The input plane is first copied into a zero-padded scratch plane covering every tap of
 // every window, so the loops below never test bounds.
 //

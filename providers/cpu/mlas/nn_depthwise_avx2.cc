@@ -66,14 +66,14 @@ DW_INLINE __m256i ColumnMask(int64_t col0, int64_t width) {
                           _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(width)), c));
 }
 
-// The K taps of one kernel row for 8 consecutive outputs whose first input column is p.
-// Stride 2 deinterleaves pairs of vectors: shuffle_ps keeps each 128-bit half apart, so lanes come
-// out in the order of outputs 0 1 4 5 2 3 6 7 — the same for every tap, so the accumulators carry
-// that order and one permute per 8 outputs restores it.
 // How a column group loads: Plain inside the row; Anded where the loads stay inside the plane
 // (or the zero row) but lanes outside the row must read as zero; Masked where they could leave it.
 enum class Load { Plain, Anded, Masked };
 
+// The K taps of one kernel row for 8 consecutive outputs whose first input column is p.
+// Stride 2 deinterleaves pairs of vectors: shuffle_ps keeps each 128-bit half apart, so lanes come
+// out in the order of outputs 0 1 4 5 2 3 6 7 — the same for every tap, so the accumulators carry
+// that order and one permute per 8 outputs restores it.
 template <int K, int S, Load kLoad>
 DW_INLINE void LoadTaps(const float* p, const __m256i* masks, __m256 (&x)[K]) {
   __m256 v[kLoads<K, S>];
