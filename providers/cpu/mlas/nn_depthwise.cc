@@ -1,14 +1,20 @@
 #include "mlas/nn_depthwise.h"
 
 #include <algorithm>
+#include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "mlas/nn_cpu.h"
+#include "mlas/nn_depthwise_kernels.h"
 
 namespace onyx::mlas {
 
 namespace {
 
+// Float 3x3 and 5x5 windows with stride 1 or 2 and no dilation go to the AVX2 kernels
+// (nn_depthwise_avx2.cc) where the CPU has them. The general code below serves the rest:
+//
 // The input plane is first copied into a zero-padded scratch plane covering every tap of
 // every window, so the loops below never test bounds.
 //
@@ -117,9 +123,71 @@ void DispatchPlane(const double* padded, int64_t Wp, const double* filter, doubl
   DepthwiseDispatch<double>(padded, Wp, filter, bias, s, acc, out);
 }
 
+// Fills rows [0, Hp) x columns [0, pitch) of `padded` with the input plane shifted by the pads:
+// padded (r, c) = in (r - pad_top, c - pad_left), zero outside the input.
 template <typename T>
-void Depthwise(const T* in, const T* filter, T bias, const DepthwiseShape& s, T* out) {
-  if (s.out_h <= 0 || s.out_w <= 0) return;
+void FillPadded(const T* in, const DepthwiseShape& s, int64_t Hp, int64_t pitch, T* padded) {
+  for (int64_t r = 0; r < Hp; ++r) {
+    T* dst = padded + r * pitch;
+    const int64_t ih = r - s.pad_top;
+    if (ih < 0 || ih >= s.height) {
+      std::fill(dst, dst + pitch, T(0));
+      continue;
+    }
+    // Columns c of the padded row map to input column c - pad_left.
+    const int64_t c0 = std::clamp<int64_t>(s.pad_left, 0, pitch);
+    const int64_t c1 = std::clamp<int64_t>(s.pad_left + s.width, c0, pitch);
+    std::fill(dst, dst + c0, T(0));
+    if (c1 > c0) std::copy_n(in + ih * s.width + (c0 - s.pad_left), c1 - c0, dst + c0);
+    std::fill(dst + c1, dst + pitch, T(0));
+  }
+}
+
+// Relu and Clip as a clamp [lo, hi] the vector kernels apply in their stores.
+bool ActivationAsClamp(const Activation* a, float* lo, float* hi) {
+  *lo = -std::numeric_limits<float>::infinity();
+  *hi = std::numeric_limits<float>::infinity();
+  if (!a || a->kind == ActivationKind::Identity) return true;
+  if (a->kind == ActivationKind::Relu) return *lo = 0.f, true;
+  if (a->kind == ActivationKind::Clip) return *lo = a->alpha, *hi = a->beta, true;
+  return false;
+}
+
+#if ONYX_MLAS_DEPTHWISE_AVX2
+// The AVX2 kernels take square 3x3 and 5x5 windows, stride 1 or 2 and no dilation, any pads.
+bool TryDepthwiseAvx2(const float* in, int64_t in_stride, const float* filter, const float* bias, int64_t count,
+                      const DepthwiseShape& s, float* out, const Activation* activation) {
+  const int64_t k = s.kernel_h, st = s.stride_h;
+  if (!NnUseAvx2() || s.kernel_w != k || (k != 3 && k != 5) || s.stride_w != st || (st != 1 && st != 2) ||
+      s.dilation_h != 1 || s.dilation_w != 1 || s.pad_top < 0 || s.pad_left < 0)
+    return false;
+  if (s.width + s.pad_left + 64 > INT32_MAX || s.out_w * st > INT32_MAX) return false;
+  float lo, hi;
+  const bool fused = ActivationAsClamp(activation, &lo, &hi);
+  thread_local std::vector<float> zeros;  // never written: all zeros
+  const size_t need = static_cast<size_t>(s.pad_left + DepthwiseZerosEnd(k, st, s.out_w));
+  if (zeros.size() < need) zeros.resize(need, 0.f);
+  const DepthwisePlane plane{in, zeros.data() + s.pad_left, s.height, s.width, s.pad_top, s.pad_left, s.out_h, s.out_w};
+  thread_local std::vector<float> scratch;
+  const size_t scratch_size = static_cast<size_t>(DepthwiseAvx2ScratchSize(plane, static_cast<int>(k), static_cast<int>(st)));
+  if (scratch.size() < scratch_size) scratch.resize(scratch_size);
+  const DepthwiseBatch batch{count, in_stride, filter, bias, out};
+  if (!DepthwiseAvx2(plane, batch, static_cast<int>(k), static_cast<int>(st), lo, hi,
+                     scratch_size ? scratch.data() : nullptr))
+    return false;
+  if (!fused) ApplyActivation(*activation, out, count * s.out_h * s.out_w);
+  return true;
+}
+#endif
+
+template <typename T>
+void Depthwise(const T* in, int64_t in_stride, const T* filter, const T* bias, int64_t count, const DepthwiseShape& s,
+               T* out, const Activation* activation) {
+  if (s.out_h <= 0 || s.out_w <= 0 || count <= 0) return;
+#if ONYX_MLAS_DEPTHWISE_AVX2
+  if constexpr (std::is_same_v<T, float>)
+    if (TryDepthwiseAvx2(in, in_stride, filter, bias, count, s, out, activation)) return;
+#endif
   // Extent of the padded plane: every tap of every window, starting at (-pad_top, -pad_left).
   const int64_t Hp = (s.out_h - 1) * s.stride_h + (s.kernel_h - 1) * s.dilation_h + 1;
   const int64_t Wp = (s.out_w - 1) * s.stride_w + (s.kernel_w - 1) * s.dilation_w + 1;
@@ -128,31 +196,34 @@ void Depthwise(const T* in, const T* filter, T bias, const DepthwiseShape& s, T*
   const size_t need = static_cast<size_t>(Hp * Wp + (stride1 ? s.out_h * Wp : 0));
   if (scratch.size() < need) scratch.resize(need);
   T* padded = scratch.data();
-  for (int64_t r = 0; r < Hp; ++r) {
-    T* dst = padded + r * Wp;
-    const int64_t ih = r - s.pad_top;
-    if (ih < 0 || ih >= s.height) {
-      std::fill(dst, dst + Wp, T(0));
-      continue;
-    }
-    // Columns c of the padded row map to input column c - pad_left.
-    const int64_t c0 = std::clamp<int64_t>(s.pad_left, 0, Wp);
-    const int64_t c1 = std::clamp<int64_t>(s.pad_left + s.width, c0, Wp);
-    std::fill(dst, dst + c0, T(0));
-    if (c1 > c0) std::copy_n(in + ih * s.width + (c0 - s.pad_left), c1 - c0, dst + c0);
-    std::fill(dst + c1, dst + Wp, T(0));
+  const int64_t ksize = s.kernel_h * s.kernel_w, out_size = s.out_h * s.out_w;
+  for (int64_t q = 0; q < count; ++q) {
+    FillPadded(in + q * in_stride, s, Hp, Wp, padded);
+    DispatchPlane(padded, Wp, filter + q * ksize, bias ? bias[q] : T(0), s, padded + Hp * Wp, out + q * out_size);
+    if (activation) ApplyActivation(*activation, out + q * out_size, out_size);
   }
-  DispatchPlane(padded, Wp, filter, bias, s, padded + Hp * Wp, out);
 }
 
 }  // namespace
 
-void DepthwiseConv2d(const float* in, const float* filter, float bias, const DepthwiseShape& s, float* out) {
-  Depthwise<float>(in, filter, bias, s, out);
+void DepthwiseConv2d(const float* in, const float* filter, float bias, const DepthwiseShape& s, float* out,
+                     const Activation* activation) {
+  Depthwise<float>(in, 0, filter, &bias, 1, s, out, activation);
 }
 
-void DepthwiseConv2d(const double* in, const double* filter, double bias, const DepthwiseShape& s, double* out) {
-  Depthwise<double>(in, filter, bias, s, out);
+void DepthwiseConv2d(const double* in, const double* filter, double bias, const DepthwiseShape& s, double* out,
+                     const Activation* activation) {
+  Depthwise<double>(in, 0, filter, &bias, 1, s, out, activation);
+}
+
+void DepthwiseConv2dPlanes(const float* in, int64_t in_stride, const float* filter, const float* bias, int64_t count,
+                           const DepthwiseShape& s, float* out, const Activation* activation) {
+  Depthwise<float>(in, in_stride, filter, bias, count, s, out, activation);
+}
+
+void DepthwiseConv2dPlanes(const double* in, int64_t in_stride, const double* filter, const double* bias,
+                           int64_t count, const DepthwiseShape& s, double* out, const Activation* activation) {
+  Depthwise<double>(in, in_stride, filter, bias, count, s, out, activation);
 }
 
 }  // namespace onyx::mlas

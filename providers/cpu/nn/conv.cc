@@ -86,10 +86,27 @@ void ConvCompute(const ConvProblem& p, const T* X, const T* W, const ConvOutputO
                            g.dilations.back(),           two_d ? g.pad_begin[0] : 0, g.pad_begin.back(),
                            two_d ? g.output[0] : 1,      g.output.back()};
     ParallelFor(pool, p.batch * M, static_cast<double>(out_size * ksize) * 2, [&](int64_t b, int64_t e) {
+      if (Mg == 1 && !ops.addend) {
+        // One plane per channel: runs of channels of one image at once, the kernel applying the
+        // activation (Relu and Clip in its stores).
+        for (int64_t i = b; i < e;) {
+          const int64_t n = i / M, m = i % M, count = std::min(e - i, M - m);
+          mlas::DepthwiseConv2dPlanes(X + (n * C + m) * in_size, in_size, W + m * ksize, B ? B + m : nullptr, count, s,
+                                      Y + i * out_size, &ops.activation);
+          i += count;
+        }
+        return;
+      }
       for (int64_t i = b; i < e; ++i) {
         const int64_t n = i / M, m = i % M, c = m / Mg;
         T* y = Y + i * out_size;
-        mlas::DepthwiseConv2d(X + (n * C + c) * in_size, W + m * ksize, B ? B[m] : T(0), s, y);
+        const T* x = X + (n * C + c) * in_size;
+        if (!ops.addend) {
+          // The kernel applies the activation itself (Relu and Clip in its stores).
+          mlas::DepthwiseConv2d(x, W + m * ksize, B ? B[m] : T(0), s, y, &ops.activation);
+          continue;
+        }
+        mlas::DepthwiseConv2d(x, W + m * ksize, B ? B[m] : T(0), s, y);
         // The plane is still in cache: the addend and the activation now.
         mlas::Epilogue<T> ep;
         ep.addend = ops.addend ? ops.addend + i * out_size : nullptr;
