@@ -76,15 +76,24 @@ TEST(NnIm2col, PanelsHoldTheIm2colMatrix) {
   const int64_t output[] = {(7 + 2 - 3) / 2 + 1, (9 + 4 - 3) / 1 + 1};
   const int64_t input1[] = {40}, kernel1[] = {5}, strides1[] = {3}, dil1[] = {1}, pads1[] = {2};
   const int64_t output1[] = {(40 + 4 - 5) / 3 + 1};
+  // Wide strided windows, whose rows are first split by column phase: 3x3 at stride 2 with
+  // dilation (1, 2) on an odd width, and 1-D 7 wide at stride 2.
+  const int64_t input2[] = {9, 11}, kernel2[] = {3, 3}, strides2[] = {2, 2}, dil2[] = {1, 2}, pads2[] = {1, 1};
+  const int64_t output2[] = {(9 + 2 - 3) / 2 + 1, (11 + 2 - 5) / 2 + 1};
+  const int64_t input3[] = {40}, kernel3[] = {7}, strides3[] = {2}, dil3[] = {1}, pads3[] = {3};
+  const int64_t output3[] = {(40 + 6 - 7) / 2 + 1};
   const mlas::WindowShape shapes[] = {{2, input, output, kernel, strides, dil, pads},
-                                      {1, input1, output1, kernel1, strides1, dil1, pads1}};
+                                      {1, input1, output1, kernel1, strides1, dil1, pads1},
+                                      {2, input2, output2, kernel2, strides2, dil2, pads2},
+                                      {1, input3, output3, kernel3, strides3, dil3, pads3}};
   for (const mlas::WindowShape& s : shapes) {
-    const int64_t channels = 3, ksize = s.rank == 2 ? 6 : 5, in_size = s.rank == 2 ? 63 : 40;
-    const int64_t rows = channels * ksize, cols = s.rank == 2 ? output[0] * output[1] : output1[0];
+    int64_t ksize = 1, in_size = 1, cols = 1;
+    for (int64_t d = 0; d < s.rank; ++d) ksize *= s.kernel[d], in_size *= s.input[d], cols *= s.output[d];
+    const int64_t channels = 3, rows = channels * ksize;
     const std::vector<float> img = RandomVector(static_cast<size_t>(channels * in_size), 3);
     std::vector<float> whole(static_cast<size_t>(rows * cols));
     mlas::Im2col(img.data(), channels, s, 0, cols, whole.data(), nullptr);
-    const mlas::Im2colPanels panels(img.data(), s);
+    const mlas::Im2colPanels panels(img.data(), channels, s);
     for (int64_t nr : {8, 16, 5}) {
       for (auto [p0, kc, j0, nc] : {std::tuple<int64_t, int64_t, int64_t, int64_t>{0, rows, 0, cols}, {4, 7, 3, 11}, {rows - 1, 1, cols - 2, 2}}) {
         const int64_t panels_n = (nc + nr - 1) / nr;

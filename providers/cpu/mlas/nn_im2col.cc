@@ -22,10 +22,12 @@ inline void ValidRange(int64_t offset, int64_t stride, int64_t size, int64_t out
   *hi = h;
 }
 
-// One row of a 2-D im2col: tap (ki, kj) of channel plane `plane` for positions [ob, oe).
+// One row of a 2-D im2col: tap (ki, kj) of channel plane `plane` for positions [ob, oe). Image
+// rows lie row_stride apart (0: width).
 template <typename T>
 void Im2colRow2d(const T* plane, int64_t height, int64_t width, int64_t out_w, int64_t stride_h, int64_t stride_w,
-                 int64_t off_h, int64_t off_w, int64_t ob, int64_t oe, T* dst) {
+                 int64_t off_h, int64_t off_w, int64_t ob, int64_t oe, T* dst, int64_t row_stride = 0) {
+  if (row_stride == 0) row_stride = width;
   int64_t lo_w, hi_w;
   ValidRange(off_w, stride_w, width, out_w, &lo_w, &hi_w);
   int64_t o = ob;
@@ -39,7 +41,7 @@ void Im2colRow2d(const T* plane, int64_t height, int64_t width, int64_t out_w, i
     } else {
       const int64_t a = std::clamp(lo_w, ow0, ow1), b = std::clamp(hi_w, a, ow1);
       std::fill(dst, dst + (a - ow0), T(0));
-      const T* src = plane + ih * width + off_w;
+      const T* src = plane + ih * row_stride + off_w;
       T* d = dst + (a - ow0);
       if (stride_w == 1) {
         if (b > a) std::memcpy(d, src + a, static_cast<size_t>(b - a) * sizeof(T));
@@ -190,7 +192,7 @@ void Col2imImpl(const T* col, int64_t channels, const WindowShape& s, int64_t ob
 
 }  // namespace
 
-Im2colPanels::Im2colPanels(const float* image, const WindowShape& s) : image_(image) {
+Im2colPanels::Im2colPanels(const float* image, int64_t channels, const WindowShape& s) : image_(image) {
   const bool two_d = s.rank == 2;
   in_h_ = two_d ? s.input[0] : 1, in_w_ = s.input[s.rank - 1];
   out_w_ = s.output[s.rank - 1];
@@ -198,6 +200,23 @@ Im2colPanels::Im2colPanels(const float* image, const WindowShape& s) : image_(im
   stride_h_ = two_d ? s.strides[0] : 1, stride_w_ = s.strides[s.rank - 1];
   dilation_h_ = two_d ? s.dilations[0] : 1, dilation_w_ = s.dilations[s.rank - 1];
   pad_h_ = two_d ? s.pad_begin[0] : 0, pad_w_ = s.pad_begin[s.rank - 1];
+  // A strided window reads every stride_w-th column: a gather per value. When the patches hold
+  // more than twice the image (a 7x7 or 3x3 window at stride 2), each image row is first split
+  // into its stride_w phases (columns q, q + stride_w, ...), so that every patch row is a
+  // contiguous run of one phase.
+  const int64_t out_h = two_d ? s.output[0] : 1;
+  if (stride_w_ > 1 && kernel_h_ * kernel_w_ * out_h * out_w_ > 2 * in_h_ * in_w_) {
+    phase_begin_.resize(static_cast<size_t>(stride_w_) + 1, 0);
+    for (int64_t q = 0; q < stride_w_; ++q)
+      phase_begin_[q + 1] = phase_begin_[q] + (in_w_ > q ? (in_w_ - q + stride_w_ - 1) / stride_w_ : 0);
+    phased_.resize(static_cast<size_t>(channels * in_h_ * in_w_));
+    for (int64_t r = 0; r < channels * in_h_; ++r) {
+      const float* src = image + r * in_w_;
+      float* dst = phased_.data() + r * in_w_;
+      for (int64_t q = 0; q < stride_w_; ++q)
+        for (int64_t i = q, o = phase_begin_[q]; i < in_w_; i += stride_w_) dst[o++] = src[i];
+    }
+  }
 }
 
 namespace {
@@ -240,8 +259,15 @@ void Im2colPanels::Pack(int64_t p0, int64_t kc, int64_t j0, int64_t nc, int64_t 
   const int64_t ksize = kernel_h_ * kernel_w_, in_size = in_h_ * in_w_;
   for (int64_t p = 0; p < kc; ++p) {
     const int64_t r = p0 + p, c = r / ksize, k = r % ksize, ki = k / kernel_w_, kj = k % kernel_w_;
-    Im2colRow2d(image_ + c * in_size, in_h_, in_w_, out_w_, stride_h_, stride_w_, ki * dilation_h_ - pad_h_,
-                kj * dilation_w_ - pad_w_, j0, j0 + nc, row.data());
+    const int64_t off_h = ki * dilation_h_ - pad_h_, off_w = kj * dilation_w_ - pad_w_;
+    if (!phased_.empty()) {
+      // Column ow * stride + off_w is element ow + base of phase q.
+      const int64_t q = ((off_w % stride_w_) + stride_w_) % stride_w_, base = (off_w - q) / stride_w_;
+      Im2colRow2d(phased_.data() + c * in_size + phase_begin_[q], in_h_, phase_begin_[q + 1] - phase_begin_[q], out_w_,
+                  stride_h_, int64_t{1}, off_h, base, j0, j0 + nc, row.data(), in_w_);
+    } else {
+      Im2colRow2d(image_ + c * in_size, in_h_, in_w_, out_w_, stride_h_, stride_w_, off_h, off_w, j0, j0 + nc, row.data());
+    }
     ScatterToPanels(row.data(), nc, nr, kc, out + p * nr);
   }
 }

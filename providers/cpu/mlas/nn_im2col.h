@@ -1,6 +1,7 @@
 #pragma once
 // Patch extraction for convolutions as matrix products. Pure index arithmetic on raw buffers.
 #include <cstdint>
+#include <vector>
 
 #include "mlas/gemm.h"
 
@@ -35,12 +36,16 @@ void Im2col(const double* image, int64_t channels, const WindowShape& shape, int
 // shape's arrays, which must outlive it.
 class Im2colPanels final : public PanelSource {
  public:
-  Im2colPanels(const float* image, const WindowShape& shape);
+  Im2colPanels(const float* image, int64_t channels, const WindowShape& shape);
   void Pack(int64_t p0, int64_t kc, int64_t j0, int64_t nc, int64_t nr, float* out) const override;
 
  private:
   const float* image_;
   int64_t in_h_, in_w_, out_w_, kernel_h_, kernel_w_, stride_h_, stride_w_, dilation_h_, dilation_w_, pad_h_, pad_w_;
+  // For wide strided windows, each image row split by column phase (see the constructor):
+  // phase q of a row at phase_begin_[q]. Empty otherwise.
+  std::vector<float> phased_;
+  std::vector<int64_t> phase_begin_;
 };
 
 // The adjoint of Im2col: adds each col value into the image coordinate it was taken from

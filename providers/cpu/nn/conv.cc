@@ -159,7 +159,7 @@ void ConvCompute(const ConvProblem& p, const T* X, const T* W, const ConvOutputO
       }
       if constexpr (std::is_same_v<T, float>) {
         if (direct_patches) {
-          const mlas::Im2colPanels patches(xg, shape);
+          const mlas::Im2colPanels patches(xg, Cg, shape);
           const mlas::Epilogue<T> ep = epilogue(grp, yg);
           mlas::SgemmPacked((*packed)[grp], patches, Mg, out_size, Kg, 1.0f, 0.0f, yg, out_size, pool, &ep);
           continue;
