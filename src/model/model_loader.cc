@@ -432,7 +432,7 @@ Model LoadModelFromBytes(const void* data, size_t size, const std::string& model
 }
 
 Model LoadModelFromFile(const std::string& path) {
-  std::string bytes = ReadFileBytes(path);
+  const FileBytes bytes(path);
   std::string dir = std::filesystem::path(path).parent_path().string();
   if (dir.empty()) dir = ".";
   return LoadModelFromBytes(bytes.data(), bytes.size(), dir);

@@ -30,4 +30,22 @@ void SaveModel(const Graph& graph, const ModelMetadata& metadata, const std::str
 // Reads a whole file; throws NoSuchFile.
 std::string ReadFileBytes(const std::string& path);
 
+// A whole file mapped read-only (its pages come from the page cache: no buffer to zero and copy
+// into), or read into memory where it cannot be mapped. Throws NoSuchFile.
+class FileBytes {
+ public:
+  explicit FileBytes(const std::string& path);
+  ~FileBytes();
+  FileBytes(const FileBytes&) = delete;
+  FileBytes& operator=(const FileBytes&) = delete;
+  const char* data() const { return data_; }
+  size_t size() const { return size_; }
+
+ private:
+  const char* data_ = nullptr;
+  size_t size_ = 0;
+  void* mapped_ = nullptr;  // the mapping, when the file is mapped
+  std::string read_;        // the bytes, when it is not
+};
+
 }  // namespace onyx

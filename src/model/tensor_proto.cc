@@ -1,13 +1,18 @@
 // TensorProto -> Tensor, including external data, which is resolved only inside the model's
 // folder (CVE-2022-25882, CVE-2024-27318: '..' escapes and symlinks).
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <climits>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include "core/float16.h"
+#include "core/output_fill.h"
 #include "model/model_loader.h"
 #include "model/proto_parse.h"
 
@@ -29,6 +34,31 @@ std::string ReadFileBytes(const std::string& path) {
   f.read(bytes.data(), n);
   if (!f) throw Error(ErrorCode::NoSuchFile, "cannot read '" + path + "'");
   return bytes;
+}
+
+FileBytes::FileBytes(const std::string& path) {
+  std::error_code ec;
+  if (fs::is_regular_file(path, ec)) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd >= 0 && ::fstat(fd, &st) == 0 && st.st_size > 0) {
+      void* p = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+      if (p != MAP_FAILED) {
+        mapped_ = p;
+        data_ = static_cast<const char*>(p);
+        size_ = static_cast<size_t>(st.st_size);
+      }
+    }
+    if (fd >= 0) ::close(fd);
+    if (mapped_) return;
+  }
+  read_ = ReadFileBytes(path);
+  data_ = read_.data();
+  size_ = read_.size();
+}
+
+FileBytes::~FileBytes() {
+  if (mapped_) ::munmap(mapped_, size_);
 }
 
 namespace {
@@ -188,7 +218,11 @@ Tensor ParseTensor(proto::Reader r, const std::string& model_dir) {
       throw Error(ErrorCode::InvalidGraph, "tensor '" + name + "' has " + std::to_string(given) + " values but its shape " +
                                                ShapeToString(dims) + " needs " + std::to_string(count));
   }
+  // raw_data covers every byte (checked above): no need to zero the storage first.
+  std::optional<ScopedOutputFill> no_fill;
+  if (has_raw && !packed4 && dtype != DataType::String) no_fill.emplace(OutputFill::None);
   Tensor t(dtype, dims);
+  no_fill.reset();
   if (dtype == DataType::String) {
     if (static_cast<int64_t>(strings.size()) != count)
       throw Error(ErrorCode::InvalidGraph, "string tensor '" + name + "' has " + std::to_string(strings.size()) + " strings but its shape needs " + std::to_string(count));

@@ -296,3 +296,35 @@ TEST(ModelWriter, RoundTripsGraphsAttributesAndTensors) {
   EXPECT_EQ(n.FindAttribute("then_branch")->g->nodes.at(0).op_type, "Identity");
   EXPECT_EQ(SerializeModel(*r.graph, r.metadata), saved);  // stable
 }
+
+// Model files are mapped, not read: the bytes are the file's, an empty file has none, and a
+// missing file or a directory is NoSuchFile as before.
+TEST(ModelLoader, FileBytesMapsTheWholeFile) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / ("onyx_filebytes_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string content = std::string("onyx\0bytes", 10) + std::string(100000, 'x');
+  {
+    std::ofstream(dir / "f.bin", std::ios::binary) << content;
+    std::ofstream(dir / "empty.bin", std::ios::binary);
+  }
+  {
+    FileBytes f((dir / "f.bin").string());
+    ASSERT_EQ(f.size(), content.size());
+    EXPECT_EQ(std::string(f.data(), f.size()), content);
+    FileBytes e((dir / "empty.bin").string());
+    EXPECT_EQ(e.size(), 0u);
+  }
+  try {
+    FileBytes missing((dir / "missing.onnx").string());
+    ADD_FAILURE() << "no error for a missing file";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::NoSuchFile);
+  }
+  try {
+    FileBytes d(dir.string());
+    ADD_FAILURE() << "no error for a directory";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::NoSuchFile);
+  }
+  std::filesystem::remove_all(dir);
+}
