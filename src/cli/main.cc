@@ -139,6 +139,7 @@ struct RunArgs {
   std::string output_dir;
   std::string profile_file;  // --profile: where the Chrome-trace profile goes
   bool mem_pattern = true;
+  bool cpu_mem_arena = true;
 };
 
 RunArgs ParseRunArgs(const std::vector<std::string>& args) {
@@ -169,6 +170,7 @@ RunArgs ParseRunArgs(const std::vector<std::string>& args) {
     } else if (a == "--output-dir") r.output_dir = next();
     else if (a == "--profile") r.profile_file = next();
     else if (a == "--no-mem-pattern") r.mem_pattern = false;
+    else if (a == "--no-cpu-mem-arena") r.cpu_mem_arena = false;
     else if (!a.empty() && a[0] == '-') throw Error(ErrorCode::InvalidArgument, "unknown option " + a);
     else if (r.model.empty()) r.model = a;
     else r.input_files.push_back(a);
@@ -206,6 +208,7 @@ SessionOptions OptionsFrom(const RunArgs& a) {
   o.graph_optimization_level = static_cast<GraphOptimizationLevel>(a.level);
   o.providers = a.providers;
   o.enable_mem_pattern = a.mem_pattern;
+  o.enable_cpu_mem_arena = a.cpu_mem_arena;
   for (const auto& p : a.providers)
     if (p != "CPUExecutionProvider" && !a.provider_options.empty()) {
       o.provider_options[p] = a.provider_options;
@@ -358,6 +361,8 @@ void Usage() {
                "                                  loading, each run and each node\n"
                "        --no-mem-pattern          allocate every intermediate on its own, not from the\n"
                "                                  per-run arena of planned offsets\n"
+               "        --no-cpu-mem-arena        return freed host blocks to the system instead of\n"
+               "                                  keeping them for later runs\n"
                "  perf MODEL [--threads N] [--runs N] [--seconds S] [--dim NAME=N]\n"
                "                                  session creation, first run, median/p90 latency, peak memory\n"
                "  operators                       every kernel (op, opset range, types, provider) as Markdown\n"
