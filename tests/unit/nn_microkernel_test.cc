@@ -94,7 +94,7 @@ TEST(NnIm2col, PanelsHoldTheIm2colMatrix) {
     std::vector<float> whole(static_cast<size_t>(rows * cols));
     mlas::Im2col(img.data(), channels, s, 0, cols, whole.data(), nullptr);
     const mlas::Im2colPanels panels(img.data(), channels, s);
-    for (int64_t nr : {8, 16, 5}) {
+    for (int64_t nr : {8, 16, 32}) {
       for (auto [p0, kc, j0, nc] : {std::tuple<int64_t, int64_t, int64_t, int64_t>{0, rows, 0, cols}, {4, 7, 3, 11}, {rows - 1, 1, cols - 2, 2}}) {
         const int64_t panels_n = (nc + nr - 1) / nr;
         std::vector<float> out(static_cast<size_t>(panels_n * nr * kc), -1.f);

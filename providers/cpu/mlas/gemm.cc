@@ -100,6 +100,20 @@ void PackAPanel(bool trans, const float* A, int64_t lda, int64_t rows, int64_t k
     for (int64_t p = 0; p < kc; ++p) out[p * MR + i] = 0.f;
 }
 
+// One row of a block into NR-wide panels kc deep (the row of panel t at dst + t * NR * kc),
+// the last panel zero-padded past n.
+template <int NR>
+inline void RowToPanels(const float* src, int64_t n, int64_t kc, float* dst) {
+  const int64_t full = n / NR * NR;
+  for (int64_t j = 0; j < full; j += NR) std::memcpy(dst + j * kc, src + j, NR * sizeof(float));
+  if (full < n) {
+    float* d = dst + full * kc;
+    int64_t j = 0;
+    for (; j < n - full; ++j) d[j] = src[full + j];
+    for (; j < NR; ++j) d[j] = 0.f;
+  }
+}
+
 // One NR-wide panel of a transposed B (stored N x K): cols [0, cols) x depth [0, kc) with
 // op(B)(p, j) = B[j * ldb + p], zero-padded to NR columns. Each stored row is read contiguously.
 template <int NR>
@@ -132,19 +146,11 @@ void PackBBlockT(bool trans, const float* B, int64_t ldb, int64_t p0, int64_t j0
     // Rows of B lie ldb apart, each read for only nc values: the hardware prefetchers lose
     // the first lines of every row, so the rows a few ahead are prefetched by hand.
     constexpr int64_t kAhead = 4;
-    const int64_t full = nc / NR * NR;
     for (int64_t p = 0; p < kc; ++p) {
       const float* src = B + (p0 + p) * ldb + j0;
       if (p + kAhead < kc)
         for (int64_t j = 0; j < nc; j += 16) __builtin_prefetch(src + kAhead * ldb + j);
-      float* dst = out + p * NR;
-      for (int64_t j = 0; j < full; j += NR) std::memcpy(dst + j * kc, src + j, NR * sizeof(float));
-      if (full < nc) {
-        float* d = dst + full * kc;
-        int64_t j = 0;
-        for (; j < nc - full; ++j) d[j] = src[full + j];
-        for (; j < NR; ++j) d[j] = 0.f;
-      }
+      RowToPanels<NR>(src, nc, kc, out + p * NR);
     }
     return;
   }
@@ -379,6 +385,16 @@ void Gemv(const KernelSet& ks, bool trans_a, bool trans_b, int64_t M, int64_t N,
 
 }  // namespace
 
+void RowToPanels(const float* row, int64_t n, int64_t nr, int64_t kc, float* dst) {
+  switch (nr) {
+    case kScalarNr: return RowToPanels<kScalarNr>(row, n, kc, dst);
+    case kAvx2Nr: return RowToPanels<kAvx2Nr>(row, n, kc, dst);
+    case kAvx512Nr: return RowToPanels<kAvx512Nr>(row, n, kc, dst);
+    default:
+      throw Error(ErrorCode::InvalidArgument, "RowToPanels: no panel width " + std::to_string(nr));
+  }
+}
+
 void PackedPanels::Free::operator()(float* p) const { std::free(p); }
 
 struct PackedAccess {
@@ -463,29 +479,34 @@ void SgemmPacked(bool trans_a, int64_t M, int64_t N, int64_t K, float alpha, con
   GemmParallel(ks, a, M, N, K, alpha, b, beta, C, ldc, pool, ep);
 }
 
-void SgemmPacked(const PackedA& A, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* B,
-                 int64_t ldb, float beta, float* C, int64_t ldc, ThreadPool* pool,
-                 const GemmEpilogue* epilogue) {
+namespace {
+
+// A packed left-hand side times b (the caller's matrix or a PanelSource).
+void WithPackedA(const PackedA& A, const Operand& b, int64_t M, int64_t N, int64_t K, float alpha, float beta, float* C,
+                 int64_t ldc, ThreadPool* pool, const GemmEpilogue* epilogue) {
   if (M <= 0 || N <= 0) return;
   const GemmEpilogue* ep = epilogue && !epilogue->empty() ? epilogue : nullptr;
   if (K <= 0) return ScaleC(M, N, beta, C, ldc, ep);
   const KernelSet& ks = KernelsFor(A.isa());
   const Operand a = PackedAccess::View(A, "A", M, K, ks, true);
+  GemmParallel(ks, a, M, N, K, alpha, b, beta, C, ldc, pool, ep);
+}
+
+}  // namespace
+
+void SgemmPacked(const PackedA& A, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* B,
+                 int64_t ldb, float beta, float* C, int64_t ldc, ThreadPool* pool,
+                 const GemmEpilogue* epilogue) {
   Operand b;
   b.data = B, b.ld = ldb, b.trans = trans_b;
-  GemmParallel(ks, a, M, N, K, alpha, b, beta, C, ldc, pool, ep);
+  WithPackedA(A, b, M, N, K, alpha, beta, C, ldc, pool, epilogue);
 }
 
 void SgemmPacked(const PackedA& A, const PanelSource& B, int64_t M, int64_t N, int64_t K, float alpha, float beta,
                  float* C, int64_t ldc, ThreadPool* pool, const GemmEpilogue* epilogue) {
-  if (M <= 0 || N <= 0) return;
-  const GemmEpilogue* ep = epilogue && !epilogue->empty() ? epilogue : nullptr;
-  if (K <= 0) return ScaleC(M, N, beta, C, ldc, ep);
-  const KernelSet& ks = KernelsFor(A.isa());
-  const Operand a = PackedAccess::View(A, "A", M, K, ks, true);
   Operand b;
   b.source = &B;
-  GemmParallel(ks, a, M, N, K, alpha, b, beta, C, ldc, pool, ep);
+  WithPackedA(A, b, M, N, K, alpha, beta, C, ldc, pool, epilogue);
 }
 
 }  // namespace onyx::mlas

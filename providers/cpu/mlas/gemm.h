@@ -95,6 +95,10 @@ class PanelSource {
   virtual void Pack(int64_t p0, int64_t kc, int64_t j0, int64_t nc, int64_t nr, float* out) const = 0;
 };
 
+// For PanelSource::Pack: one row of a block, n values, into nr-wide panels kc deep (the row of
+// panel t at dst + t * nr * kc), the last panel zero-padded. nr is a tier's panel width.
+void RowToPanels(const float* row, int64_t n, int64_t nr, int64_t kc, float* dst);
+
 // Sgemm with a packed left-hand side and a right-hand side from a PanelSource (K x N).
 void SgemmPacked(const PackedA& A, const PanelSource& B, int64_t M, int64_t N, int64_t K, float alpha, float beta,
                  float* C, int64_t ldc, ThreadPool* pool, const GemmEpilogue* epilogue = nullptr);

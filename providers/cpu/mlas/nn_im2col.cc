@@ -219,39 +219,6 @@ Im2colPanels::Im2colPanels(const float* image, int64_t channels, const WindowSha
   }
 }
 
-namespace {
-
-// Row p of a block: n values into nr-wide panels kc deep (see PanelSource::Pack), zero-padded.
-template <int NR>
-void ScatterToPanels(const float* row, int64_t n, int64_t kc, float* dst) {
-  const int64_t full = n / NR * NR;
-  for (int64_t j = 0; j < full; j += NR) std::memcpy(dst + j * kc, row + j, NR * sizeof(float));
-  if (full < n) {
-    float* d = dst + full * kc;
-    int64_t j = 0;
-    for (; j < n - full; ++j) d[j] = row[full + j];
-    for (; j < NR; ++j) d[j] = 0.f;
-  }
-}
-
-void ScatterToPanels(const float* row, int64_t n, int64_t nr, int64_t kc, float* dst) {
-  switch (nr) {
-    case 8: return ScatterToPanels<8>(row, n, kc, dst);
-    case 16: return ScatterToPanels<16>(row, n, kc, dst);
-    case 32: return ScatterToPanels<32>(row, n, kc, dst);
-    default: {
-      for (int64_t j = 0; j < n; j += nr) {
-        const int64_t m = std::min(nr, n - j);
-        float* d = dst + j * kc;
-        std::copy(row + j, row + j + m, d);
-        std::fill(d + m, d + nr, 0.f);
-      }
-    }
-  }
-}
-
-}  // namespace
-
 void Im2colPanels::Pack(int64_t p0, int64_t kc, int64_t j0, int64_t nc, int64_t nr, float* out) const {
   // Each row goes through a buffer that stays in L1, then into its panels.
   thread_local std::vector<float> row;
@@ -268,7 +235,7 @@ void Im2colPanels::Pack(int64_t p0, int64_t kc, int64_t j0, int64_t nc, int64_t 
     } else {
       Im2colRow2d(image_ + c * in_size, in_h_, in_w_, out_w_, stride_h_, stride_w_, off_h, off_w, j0, j0 + nc, row.data());
     }
-    ScatterToPanels(row.data(), nc, nr, kc, out + p * nr);
+    RowToPanels(row.data(), nc, nr, kc, out + p * nr);
   }
 }
 
