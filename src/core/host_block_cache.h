@@ -11,6 +11,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "onyx/tensor.h"
+
 namespace onyx {
 
 class HostBlockCache : public std::enable_shared_from_this<HostBlockCache> {
@@ -37,5 +39,9 @@ class HostBlockCache : public std::enable_shared_from_this<HostBlockCache> {
   std::unordered_map<size_t, std::vector<void*>> free_;  // by size class
   size_t free_bytes_ = 0, in_use_bytes_ = 0, peak_in_use_bytes_ = 0;
 };
+
+// A new host tensor as Tensor(dtype, shape) makes it (same checks, errors and fill), its storage
+// taken from `cache` when it is kMinBytes or more (null: always the heap).
+Tensor HostTensor(DataType dtype, std::vector<int64_t> shape, HostBlockCache* cache);
 
 }  // namespace onyx

@@ -4,7 +4,6 @@
 
 #include "core/execution_provider.h"
 #include "core/host_block_cache.h"
-#include "core/memory_limits.h"
 #include "core/output_fill.h"
 
 #include "core/kernel_registry.h"
@@ -93,27 +92,11 @@ Tensor& KernelContext::Output(size_t i, DataType dtype, const std::vector<int64_
   }
   if (p && !p->is_cpu()) {
     slot = p->Allocate(dtype, shape);
-    return slot;
-  }
-  // Large host outputs come from the session's block cache, when it has one.
-  HostBlockCache* cache = dtype == DataType::String ? nullptr : host_block_cache();
-  const int64_t count = ShapeSize(shape);
-  if (cache) CheckAllocationSize(count, DataTypeSize(dtype), "a tensor");
-  const size_t bytes = cache ? static_cast<size_t>(count) * DataTypeSize(dtype) : 0;
-  if (bytes < HostBlockCache::kMinBytes) {
+  } else {
+    // Large host outputs come from the session's block cache, when it has one.
     ScopedOutputFill fill(KernelOutputFill());  // (see output_fill.h)
-    slot = Tensor(dtype, shape);
-    return slot;
+    slot = HostTensor(dtype, shape, host_block_cache());
   }
-  std::shared_ptr<void> block;
-  try {
-    block = cache->Get(bytes);
-  } catch (const std::bad_alloc&) {
-    throw MakeError(ErrorCode::Fail, "out of memory: cannot allocate " + std::to_string(bytes) + " bytes for an output of shape " +
-                                         ShapeToString(shape));
-  }
-  FillStorage(block.get(), bytes, KernelOutputFill());
-  slot = Tensor::Wrap(dtype, shape, std::move(block), Device{});
   return slot;
 }
 

@@ -7,6 +7,7 @@
 
 #include "onyx/error.h"
 #include "onyx/value.h"
+#include "core/host_block_cache.h"
 #include "core/memory_limits.h"
 #include "core/output_fill.h"
 
@@ -145,7 +146,8 @@ namespace {
                                    std::to_string(element_bytes) + " bytes");
 }
 
-std::shared_ptr<void> Allocate(DataType dtype, int64_t count) {
+// cache: where blocks of HostBlockCache::kMinBytes and more come from (null: the heap).
+std::shared_ptr<void> Allocate(DataType dtype, int64_t count, HostBlockCache* cache = nullptr) {
   const bool strings = dtype == DataType::String;
   const size_t es = strings ? sizeof(std::string) : DataTypeSize(dtype);
   if (es == 0) throw Error(ErrorCode::NotImplemented, std::string("tensors of type ") + DataTypeName(dtype) + " are not supported");
@@ -161,14 +163,19 @@ std::shared_ptr<void> Allocate(DataType dtype, int64_t count) {
   }
   size_t bytes = static_cast<size_t>(count) * es;
   // 64-byte alignment suits AVX-512 loads.
-  void* p = nullptr;
+  std::shared_ptr<void> storage;
   try {
-    p = ::operator new[](bytes ? bytes : 1, std::align_val_t(64));
+    if (cache && bytes >= HostBlockCache::kMinBytes) {
+      storage = cache->Get(bytes);
+    } else {
+      void* p = ::operator new[](bytes ? bytes : 1, std::align_val_t(64));
+      storage = std::shared_ptr<void>(p, [](void* q) { ::operator delete[](q, std::align_val_t(64)); });
+    }
   } catch (const std::bad_alloc&) {
     OutOfMemory(count, es);
   }
-  FillStorage(p, bytes, tensor_fill);
-  return std::shared_ptr<void>(p, [](void* q) { ::operator delete[](q, std::align_val_t(64)); });
+  FillStorage(storage.get(), bytes, tensor_fill);
+  return storage;
 }
 }  // namespace
 
@@ -176,6 +183,12 @@ Tensor::Tensor(DataType dtype, std::vector<int64_t> shape)
     : dtype_(dtype), shape_(std::move(shape)), size_(ShapeSize(shape_)) {
   storage_ = Allocate(dtype_, size_);
   data_ = storage_.get();
+}
+
+Tensor HostTensor(DataType dtype, std::vector<int64_t> shape, HostBlockCache* cache) {
+  if (!cache) return Tensor(dtype, std::move(shape));
+  const int64_t count = ShapeSize(shape);
+  return Tensor::Wrap(dtype, std::move(shape), Allocate(dtype, count, cache), Device{});
 }
 
 Tensor Tensor::Borrow(DataType dtype, std::vector<int64_t> shape, void* data, Device device) {

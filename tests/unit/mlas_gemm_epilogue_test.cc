@@ -15,6 +15,7 @@
 #include "mlas/cpu_features.h"
 #include "mlas/fused_activation.h"
 #include "mlas/gemm.h"
+#include "random_floats.h"
 
 namespace onyx {
 namespace {
@@ -58,13 +59,7 @@ std::string Name(const Activation& a) {
   return names[static_cast<int>(a.kind)];
 }
 
-std::vector<float> Random(size_t n, uint32_t seed, float scale = 2.f) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> d(-scale, scale);
-  std::vector<float> v(n);
-  for (auto& x : v) x = d(rng);
-  return v;
-}
+std::vector<float> Random(size_t n, uint32_t seed, float scale = 2.f) { return testing::UniformFloats(n, seed, scale); }
 
 struct Shape {
   int64_t M, N, K;

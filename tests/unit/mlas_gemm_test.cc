@@ -12,6 +12,7 @@
 #include "mlas/cpu_features.h"
 #include "mlas/gemm.h"
 #include "onyx/error.h"
+#include "random_floats.h"
 
 namespace onyx {
 namespace {
@@ -20,13 +21,7 @@ using mlas::Isa;
 
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 
-std::vector<float> Random(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> d(-1.f, 1.f);
-  std::vector<float> v(n);
-  for (auto& x : v) x = d(rng);
-  return v;
-}
+std::vector<float> Random(size_t n, uint32_t seed) { return testing::UniformFloats(n, seed, 1.f); }
 
 // One problem with its operands stored at the given strides; padding holds NaN so that a read
 // outside the matrix shows up in the result.

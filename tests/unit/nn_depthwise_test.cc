@@ -12,17 +12,10 @@
 
 #include "mlas/nn_cpu.h"
 #include "mlas/nn_depthwise.h"
+#include "random_floats.h"
 
 namespace onyx {
 namespace {
-
-std::vector<float> RandomVector(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> d(-2.f, 2.f);
-  std::vector<float> v(n);
-  for (auto& x : v) x = d(rng);
-  return v;
-}
 
 mlas::DepthwiseShape MakeShape(int64_t h, int64_t w, int64_t k, int64_t stride, int64_t pad, int64_t dilation = 1,
                                int64_t pad_end = -1) {
@@ -53,9 +46,9 @@ double Act(const mlas::Activation* a, double v) {
 // filter and bias, against the reference.
 void Check(const mlas::DepthwiseShape& s, const mlas::Activation* act, const std::string& what, int64_t count = 1) {
   const int64_t in_size = s.height * s.width, ksize = s.kernel_h * s.kernel_w, n = s.out_h * s.out_w;
-  const auto in = RandomVector(static_cast<size_t>(count * in_size), 1);
-  const auto filter = RandomVector(static_cast<size_t>(count * ksize), 2);
-  const auto bias = RandomVector(static_cast<size_t>(count), 3);
+  const auto in = testing::UniformFloats(static_cast<size_t>(count * in_size), 1, 2.f);
+  const auto filter = testing::UniformFloats(static_cast<size_t>(count * ksize), 2, 2.f);
+  const auto bias = testing::UniformFloats(static_cast<size_t>(count), 3, 2.f);
   // Canaries on both sides catch stores outside the output planes.
   constexpr int64_t kGuard = 16;
   const float canary = -12345.f;

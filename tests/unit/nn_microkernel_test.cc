@@ -11,17 +11,10 @@
 #include "mlas/nn_cpu.h"
 #include "mlas/nn_im2col.h"
 #include "mlas/nn_reduce.h"
+#include "random_floats.h"
 
 namespace onyx {
 namespace {
-
-std::vector<float> RandomVector(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> d(-3.f, 3.f);
-  std::vector<float> v(n);
-  for (auto& x : v) x = d(rng);
-  return v;
-}
 
 class NnRowKernels : public ::testing::TestWithParam<bool> {
  protected:
@@ -31,7 +24,7 @@ class NnRowKernels : public ::testing::TestWithParam<bool> {
 
 TEST_P(NnRowKernels, MatchScalarLoops) {
   for (int64_t n : {0, 1, 3, 4, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 1000, 4099}) {
-    const std::vector<float> x = RandomVector(static_cast<size_t>(n) + 1, static_cast<uint32_t>(n));
+    const std::vector<float> x = testing::UniformFloats(static_cast<size_t>(n) + 1, static_cast<uint32_t>(n), 3.f);
     double s = 0, sq = 0, ab = 0, d2 = 0;
     for (int64_t i = 0; i < n; ++i) {
       s += x[i];
@@ -48,7 +41,7 @@ TEST_P(NnRowKernels, MatchScalarLoops) {
       EXPECT_EQ(mlas::RowMax(x.data(), n), *std::max_element(x.begin(), x.begin() + n)) << n;
       EXPECT_EQ(mlas::RowMin(x.data(), n), *std::min_element(x.begin(), x.begin() + n)) << n;
     }
-    const std::vector<float> g = RandomVector(static_cast<size_t>(n), 7), b = RandomVector(static_cast<size_t>(n), 8);
+    const std::vector<float> g = testing::UniformFloats(static_cast<size_t>(n), 7, 3.f), b = testing::UniformFloats(static_cast<size_t>(n), 8, 3.f);
     std::vector<float> y(static_cast<size_t>(n)), z(static_cast<size_t>(n));
     for (int variant = 0; variant < 4; ++variant) {
       const float* gp = (variant & 1) ? g.data() : nullptr;
@@ -90,7 +83,7 @@ TEST(NnIm2col, PanelsHoldTheIm2colMatrix) {
     int64_t ksize = 1, in_size = 1, cols = 1;
     for (int64_t d = 0; d < s.rank; ++d) ksize *= s.kernel[d], in_size *= s.input[d], cols *= s.output[d];
     const int64_t channels = 3, rows = channels * ksize;
-    const std::vector<float> img = RandomVector(static_cast<size_t>(channels * in_size), 3);
+    const std::vector<float> img = testing::UniformFloats(static_cast<size_t>(channels * in_size), 3, 3.f);
     std::vector<float> whole(static_cast<size_t>(rows * cols));
     mlas::Im2col(img.data(), channels, s, 0, cols, whole.data(), nullptr);
     const mlas::Im2colPanels panels(img.data(), channels, s);
@@ -110,7 +103,7 @@ TEST(NnIm2col, PanelsHoldTheIm2colMatrix) {
     }
     // The product, single-threaded and split over a pool, with more rows than one A block holds.
     for (int64_t M : {5, 150}) {
-      const std::vector<float> w = RandomVector(static_cast<size_t>(M * rows), 4);
+      const std::vector<float> w = testing::UniformFloats(static_cast<size_t>(M * rows), 4, 3.f);
       const mlas::PackedA packed = mlas::PackA(false, M, rows, w.data(), rows);
       std::vector<float> want(static_cast<size_t>(M * cols)), got(want.size());
       mlas::SgemmPacked(packed, false, M, cols, rows, 1.f, whole.data(), cols, 0.f, want.data(), cols, nullptr);
@@ -128,7 +121,7 @@ TEST(NnIm2col, ChunksConcatenateToTheWholeMatrix) {
   const int64_t input[] = {5, 6}, kernel[] = {3, 2}, strides[] = {2, 1}, dil[] = {1, 2}, pads[] = {1, 2};
   const int64_t output[] = {(5 + 2 - 3) / 2 + 1, (6 + 4 - 3) / 1 + 1};  // pads on both sides
   mlas::WindowShape s{2, input, output, kernel, strides, dil, pads};
-  const std::vector<float> img = RandomVector(60, 1);
+  const std::vector<float> img = testing::UniformFloats(60, 1, 3.f);
   const int64_t rows = 2 * 6, cols = output[0] * output[1];
   std::vector<float> whole(static_cast<size_t>(rows * cols));
   ThreadPool pool(2);
@@ -148,7 +141,7 @@ TEST(NnIm2col, ChunksConcatenateToTheWholeMatrix) {
       for (int64_t o = b; o < cols; ++o) ASSERT_EQ(part[r * (cols - b) + o - b], whole[r * cols + o]);
   }
   // Col2imAdd is the adjoint: <im2col(x), y> == <x, col2im(y)>.
-  const std::vector<float> y = RandomVector(static_cast<size_t>(rows * cols), 2);
+  const std::vector<float> y = testing::UniformFloats(static_cast<size_t>(rows * cols), 2, 3.f);
   std::vector<float> back(60, 0.f);
   mlas::Col2imAdd(y.data(), 2, s, 0, cols, back.data(), &pool);
   double lhs = 0, rhs = 0;

@@ -117,6 +117,8 @@ ONYX_CLONES void ErfF32(const float* x, float* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] = ErfCore(x[i]);
 }
 
+namespace {
+
 // The portable logistic loops, for CPUs without AVX2 + FMA (logistic_kernels.h has the others).
 ONYX_CLONES void SigmoidPortable(const float* x, float* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] = 1.f / (1.f + ExpCore(-x[i]));
@@ -128,6 +130,8 @@ ONYX_CLONES void QuickGeluPortable(const float* x, float* y, int64_t n, float al
     y[i] = v * (1.f / (1.f + ExpCore(-(alpha * v))));
   }
 }
+
+}  // namespace
 
 void SigmoidF32(const float* x, float* y, int64_t n) {
 #if ONYX_MLAS_X86_LOGISTIC

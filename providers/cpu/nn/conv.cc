@@ -1,7 +1,8 @@
 // Conv (ai.onnx 1, 11, 22): N-d convolution with groups, strides, dilations and padding.
 // float/double run as GEMMs over im2col patches (1x1 stride-1 convolutions use the input
 // directly; with a constant float filter and a 1-D or 2-D window the GEMM packs the patches
-// straight from the image, without an im2col matrix); depthwise convolutions (one input channel per group) run as a direct loop.
+// straight from the image, without an im2col matrix); depthwise convolutions (one input channel
+// per group) run as a direct loop.
 // float16 computes in float.
 // com.microsoft FusedConv (the optimizer's Conv + activation fusion, as onnxruntime's) is the same
 // kernel with an activation and an optional addend Z of Y's shape: Y = act(conv(X, W) + B + Z).
@@ -100,16 +101,13 @@ void ConvCompute(const ConvProblem& p, const T* X, const T* W, const ConvOutputO
       for (int64_t i = b; i < e; ++i) {
         const int64_t n = i / M, m = i % M, c = m / Mg;
         T* y = Y + i * out_size;
-        const T* x = X + (n * C + c) * in_size;
-        if (!ops.addend) {
-          // The kernel applies the activation itself (Relu and Clip in its stores).
-          mlas::DepthwiseConv2d(x, W + m * ksize, B ? B[m] : T(0), s, y, &ops.activation);
-          continue;
-        }
-        mlas::DepthwiseConv2d(x, W + m * ksize, B ? B[m] : T(0), s, y);
+        // Without an addend the kernel applies the activation itself (Relu and Clip in its stores).
+        mlas::DepthwiseConv2d(X + (n * C + c) * in_size, W + m * ksize, B ? B[m] : T(0), s, y,
+                              ops.addend ? nullptr : &ops.activation);
+        if (!ops.addend) continue;
         // The plane is still in cache: the addend and the activation now.
         mlas::Epilogue<T> ep;
-        ep.addend = ops.addend ? ops.addend + i * out_size : nullptr;
+        ep.addend = ops.addend + i * out_size;
         ep.activation = ops.activation;
         mlas::ApplyEpilogue(ep, y, out_size, 1, out_size);
       }
