@@ -21,7 +21,11 @@ if(NOT ONYX_USE_CUDA STREQUAL "OFF")
       set(CMAKE_CUDA_COMPILER_LAUNCHER ${CCACHE_PROGRAM})
     endif()
     set(ONYX_CUDA_ENABLED ON)
-    set(ONYX_CUDA_LIBRARIES CUDA::cudart CUDA::cublas ${ONYX_CUDNN_LIBRARY})
+    # cuBLAS is not linked: providers/cuda/cublas_loader.cc opens it when the first CUDA provider is
+    # created (loading it makes ~150 MB resident), by this soname or, failing that, this path.
+    set(ONYX_CUDA_LIBRARIES CUDA::cudart ${ONYX_CUDNN_LIBRARY} ${CMAKE_DL_LIBS})
+    set(ONYX_CUBLAS_SONAME "libcublas.so.${CUDAToolkit_VERSION_MAJOR}")
+    set(ONYX_CUBLAS_PATH "${CUDAToolkit_LIBRARY_DIR}/${ONYX_CUBLAS_SONAME}")
     message(STATUS "onyx: CUDA execution provider ON (nvcc ${CMAKE_CUDA_COMPILER_VERSION}, architectures ${ONYX_CUDA_ARCHITECTURES}, cuDNN ${ONYX_CUDNN_LIBRARY})")
   elseif(ONYX_USE_CUDA STREQUAL "ON")
     message(FATAL_ERROR "ONYX_USE_CUDA=ON but nvcc, the CUDA toolkit or cuDNN was not found")

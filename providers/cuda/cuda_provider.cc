@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "cublas_loader.h"
 #include "onyx/error.h"
 
 namespace onyx::cuda {
@@ -17,7 +18,7 @@ void CheckCuda(cudaError_t status, const char* what) {
 
 void CheckCublas(cublasStatus_t status, const char* what) {
   if (status != CUBLAS_STATUS_SUCCESS)
-    throw Error(ErrorCode::RuntimeException, std::string("cuBLAS error in ") + what + ": " + cublasGetStatusString(status));
+    throw Error(ErrorCode::RuntimeException, std::string("cuBLAS error in ") + what + ": " + Cublas().get_status_string(status));
 }
 
 void CheckCudnn(cudnnStatus_t status, const char* what) {
@@ -154,9 +155,10 @@ CudaExecutionProvider::CudaExecutionProvider(const ProviderOptions& options)
   CheckCuda(cudaSetDevice(options_.device_id), "cudaSetDevice");
   CheckCuda(cudaGetDeviceProperties(&properties_, options_.device_id), "cudaGetDeviceProperties");
   CheckCuda(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreate");
-  CheckCublas(cublasCreate(&cublas_), "cublasCreate");
-  CheckCublas(cublasSetStream(cublas_, stream_), "cublasSetStream");
-  CheckCublas(cublasSetMathMode(cublas_, options_.use_tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH), "cublasSetMathMode");
+  const CublasApi& blas = Cublas();
+  CheckCublas(blas.create(&cublas_), "cublasCreate");
+  CheckCublas(blas.set_stream(cublas_, stream_), "cublasSetStream");
+  CheckCublas(blas.set_math_mode(cublas_, options_.use_tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH), "cublasSetMathMode");
   CheckCudnn(cudnnCreate(&cudnn_), "cudnnCreate");
   CheckCudnn(cudnnSetStream(cudnn_, stream_), "cudnnSetStream");
   allocator_ = std::make_shared<CudaAllocator>(options_.device_id, options_.memory_limit);
@@ -166,7 +168,7 @@ CudaExecutionProvider::~CudaExecutionProvider() {
   cudaSetDevice(options_.device_id);
   if (stream_) cudaStreamSynchronize(stream_);
   if (cudnn_) cudnnDestroy(cudnn_);
-  if (cublas_) cublasDestroy(cublas_);
+  if (cublas_) Cublas().destroy(cublas_);
   if (stream_) cudaStreamDestroy(stream_);
   // Cached blocks go back to the driver; blocks still held by tensors return to the allocator,
   // which the tensors keep alive.

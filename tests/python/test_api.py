@@ -274,6 +274,22 @@ def test_imports_coexist():
         assert proc.stdout.strip() == "ok"
 
 
+def test_cpu_session_does_not_load_cublas(model_path):
+    # cuBLAS (and cuBLASLt, ~150 MB resident once loaded) is opened by the first CUDA provider,
+    # not at import: a CPU-only process must not carry it.
+    if os.environ.get("ONYX_TEST_RUNTIME", "onyx") != "onyx":
+        pytest.skip("checks onyx itself")
+    code = ("import onyx, numpy as np\n"
+            "s = onyx.InferenceSession(%r, providers=['CPUExecutionProvider'])\n"
+            "s.run(None, {i.name: np.ones([d if isinstance(d, int) else 1 for d in i.shape], np.float32)"
+            " for i in s.get_inputs()})\n"
+            "print(sorted({l.split('/')[-1].strip() for l in open('/proc/self/maps') if 'libcublas' in l}))\n"
+            % str(model_path))
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
+
+
 def test_optimized_model_filepath_loads_in_onnxruntime(runtime, ort, model_path, tmp_path):
     out = str(tmp_path / "optimized.onnx")
     so = runtime.SessionOptions()

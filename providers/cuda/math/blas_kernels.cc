@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "blas_impl.h"
+#include "cublas_loader.h"
 #include "cuda_common.h"
 #include "math/math_shapes.h"
 
@@ -39,11 +40,11 @@ void RowMajorGemm(const CudaExecutionProvider& cuda, const KernelContext& ctx, D
   const cublasComputeType_t compute =
       dt == DataType::Float && cuda.options().use_tf32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
   if (batch == 1) {
-    CheckCublas(cublasGemmEx(cuda.cublas(), op_b, op_a, m, n, k, &alpha, B, type, ldb, A, type, lda, &beta, C, type, ldc,
+    CheckCublas(Cublas().gemm_ex(cuda.cublas(), op_b, op_a, m, n, k, &alpha, B, type, ldb, A, type, lda, &beta, C, type, ldc,
                              compute, CUBLAS_GEMM_DEFAULT),
                 "cublasGemmEx");
   } else {
-    CheckCublas(cublasGemmStridedBatchedEx(cuda.cublas(), op_b, op_a, m, n, k, &alpha, B, type, ldb, stride_b, A, type, lda,
+    CheckCublas(Cublas().gemm_strided_batched_ex(cuda.cublas(), op_b, op_a, m, n, k, &alpha, B, type, ldb, stride_b, A, type, lda,
                                            stride_a, &beta, C, type, ldc, stride_c, ToCublasInt(batch, ctx, "batch count"),
                                            compute, CUBLAS_GEMM_DEFAULT),
                 "cublasGemmStridedBatchedEx");
