@@ -29,19 +29,20 @@ struct KernelSet {
   SgemmMicroKernel gemm;
   SgemvRowsKernel gemv_rows;
   SgemvColsKernel gemv_cols;
+  SgemvPanelKernel gemv_panel;
 };
 
 const KernelSet& KernelsFor(Isa isa) {
   static const KernelSet scalar{Isa::Scalar, kScalarMr, kScalarNr, 256, 128, 4096, 256,
-                                SgemmKernelScalar, SgemvRowsScalar, SgemvColsScalar};
+                                SgemmKernelScalar, SgemvRowsScalar, SgemvColsScalar, SgemvPanelScalar};
 #if ONYX_MLAS_X86_KERNELS
   // AVX2: a 6x16 tile holds 12 ymm accumulators; 256 x 16 floats of B (16 KiB) sit in L1,
   // 144 x 256 of A (144 KiB) and a 256 x 256 strip of B packed per call (256 KiB) in L2.
   static const KernelSet avx2{Isa::Avx2, kAvx2Mr, kAvx2Nr, 256, 144, 4096, 256,
-                              SgemmKernelAvx2, SgemvRowsAvx2, SgemvColsAvx2};
+                              SgemmKernelAvx2, SgemvRowsAvx2, SgemvColsAvx2, SgemvPanelAvx2};
   // AVX-512: 12x32 holds 24 zmm accumulators; KC = 192 keeps the 32-wide B panel at 24 KiB.
   static const KernelSet avx512{Isa::Avx512, kAvx512Mr, kAvx512Nr, 192, 144, 4096, 256,
-                                SgemmKernelAvx512, SgemvRowsAvx512, SgemvColsAvx512};
+                                SgemmKernelAvx512, SgemvRowsAvx512, SgemvColsAvx512, SgemvPanelAvx512};
   if (isa == Isa::Avx512) return avx512;
   if (isa == Isa::Avx2) return avx2;
 #endif
@@ -324,45 +325,30 @@ void ScaleC(int64_t M, int64_t N, float beta, float* C, int64_t ldc, const GemmE
   if (ep) ApplyEpilogue(*ep, C, ldc, M, N);
 }
 
-// M == 1 or N == 1: y = alpha * X v + beta * y with X the full matrix, read once.
-void Gemv(const KernelSet& ks, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
-          const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc,
-          ThreadPool* pool, const GemmEpilogue* ep) {
-  // The epilogue of y[i0, i1): a row of C when M == 1, a column otherwise.
-  auto finish = [&](int64_t i0, int64_t i1) {
-    if (!ep || i1 <= i0) return;
-    if (M == 1) ApplyEpilogue(ep->At(0, i0, ldc), C + i0, ldc, 1, i1 - i0);
-    else ApplyEpilogue(ep->At(i0, 0, ldc), C + i0 * ldc, ldc, i1 - i0, 1);
-  };
-  // The vector operand, gathered when strided.
-  std::vector<float> gathered;
-  auto vector_of = [&](const float* p, int64_t stride) -> const float* {
-    if (stride == 1 || K == 1) return p;
-    gathered.resize(static_cast<size_t>(K));
-    for (int64_t k = 0; k < K; ++k) gathered[k] = p[k * stride];
-    return gathered.data();
-  };
-  const float* x;  // the matrix
-  int64_t ldx, len;
-  const float* v;
-  bool rows_form;  // y[i] = dot(x row i, v), otherwise y = sum_k v[k] * x row k
-  int64_t incy = 1;
-  if (M == 1) {
-    v = vector_of(A, trans_a ? lda : 1);
-    x = B, ldx = ldb, len = N, rows_form = trans_b;
-  } else {
-    v = vector_of(B, trans_b ? 1 : ldb);
-    x = A, ldx = lda, len = M, rows_form = !trans_a, incy = ldc;
-  }
-  const double cost = 2.0 * static_cast<double>(K);
-  if (rows_form) {
-    ParallelFor(pool, len, cost, [&](int64_t i0, int64_t i1) {
-      ks.gemv_rows(x + i0 * ldx, ldx, v, K, i1 - i0, C + i0 * incy, incy, alpha, beta);
-      finish(i0, i1);
-    });
-    return;
-  }
-  // The columns form writes y contiguously; a strided column of C goes through a copy.
+// The vector operand of a matrix-vector product, contiguous: p itself, or its K values stride
+// apart gathered into scratch.
+const float* ContiguousVector(const float* p, int64_t stride, int64_t K, std::vector<float>& scratch) {
+  if (stride == 1 || K == 1) return p;
+  scratch.resize(static_cast<size_t>(K));
+  for (int64_t k = 0; k < K; ++k) scratch[k] = p[k * stride];
+  return scratch.data();
+}
+
+// The epilogue of y[i0, i1) of a matrix-vector product: a row of C (row), or a column.
+void VectorEpilogue(const GemmEpilogue* ep, float* C, int64_t ldc, bool row, int64_t i0, int64_t i1) {
+  if (!ep || i1 <= i0) return;
+  if (row) ApplyEpilogue(ep->At(0, i0, ldc), C + i0, ldc, 1, i1 - i0);
+  else ApplyEpilogue(ep->At(i0, 0, ldc), C + i0 * ldc, ldc, i1 - i0, 1);
+}
+
+// The result of a matrix-vector product, len values incy apart in C, computed in parallel units
+// of `unit` values by columns(y, j0, j1), which writes y[j0, j1) of a contiguous y: C itself when
+// incy == 1 (the epilogue then runs on each unit while it is in cache), else a copy of C's strided
+// column (seeded from C when beta reads it), written back before the epilogue.
+template <typename Columns>
+void ContiguousResult(int64_t len, int64_t unit, double unit_cost, float beta, float* C, int64_t incy, ThreadPool* pool,
+                      const GemmEpilogue* ep, int64_t ldc, bool row, const Columns& columns) {
+  auto finish = [&](int64_t i0, int64_t i1) { VectorEpilogue(ep, C, ldc, row, i0, i1); };
   std::vector<float> y_copy;
   float* y = C;
   if (incy != 1) {
@@ -370,17 +356,72 @@ void Gemv(const KernelSet& ks, bool trans_a, bool trans_b, int64_t M, int64_t N,
     for (int64_t i = 0; i < len; ++i) y_copy[i] = beta == 0.f ? 0.f : C[i * incy];
     y = y_copy.data();
   }
-  constexpr int64_t kColsPerUnit = 64;
-  const int64_t units = (len + kColsPerUnit - 1) / kColsPerUnit;
-  ParallelFor(pool, units, cost * kColsPerUnit, [&](int64_t u0, int64_t u1) {
-    const int64_t j0 = u0 * kColsPerUnit, j1 = std::min(len, u1 * kColsPerUnit);
-    ks.gemv_cols(x + j0, ldx, v, K, j1 - j0, y + j0, alpha, beta);
+  const int64_t units = (len + unit - 1) / unit;
+  ParallelFor(pool, units, unit_cost, [&](int64_t u0, int64_t u1) {
+    const int64_t j0 = u0 * unit, j1 = std::min(len, u1 * unit);
+    columns(y, j0, j1);
     if (incy == 1) finish(j0, j1);
   });
   if (incy != 1) {
     for (int64_t i = 0; i < len; ++i) C[i * incy] = y[i];
     finish(0, len);
   }
+}
+
+// M == 1 or N == 1: y = alpha * X v + beta * y with X the full matrix, read once.
+void Gemv(const KernelSet& ks, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+          const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc,
+          ThreadPool* pool, const GemmEpilogue* ep) {
+  std::vector<float> gathered;
+  const float* x;  // the matrix
+  int64_t ldx, len;
+  const float* v;
+  bool rows_form;  // y[i] = dot(x row i, v), otherwise y = sum_k v[k] * x row k
+  int64_t incy = 1;
+  if (M == 1) {
+    v = ContiguousVector(A, trans_a ? lda : 1, K, gathered);
+    x = B, ldx = ldb, len = N, rows_form = trans_b;
+  } else {
+    v = ContiguousVector(B, trans_b ? 1 : ldb, K, gathered);
+    x = A, ldx = lda, len = M, rows_form = !trans_a, incy = ldc;
+  }
+  const double cost = 2.0 * static_cast<double>(K);
+  if (rows_form) {
+    ParallelFor(pool, len, cost, [&](int64_t i0, int64_t i1) {
+      ks.gemv_rows(x + i0 * ldx, ldx, v, K, i1 - i0, C + i0 * incy, incy, alpha, beta);
+      VectorEpilogue(ep, C, ldc, M == 1, i0, i1);
+    });
+    return;
+  }
+  // The columns form writes y contiguously.
+  constexpr int64_t kColsPerUnit = 64;
+  ContiguousResult(len, kColsPerUnit, cost * kColsPerUnit, beta, C, incy, pool, ep, ldc, M == 1,
+                   [&](float* y, int64_t j0, int64_t j1) { ks.gemv_cols(x + j0, ldx, v, K, j1 - j0, y + j0, alpha, beta); });
+}
+
+// A matrix-vector product against a pre-packed operand: a one-row A times a packed B (row: width
+// = NR, len = N, y a row of C) or a packed A times a one-column B (width = MR, len = M, y a column
+// of C, incy = ldc). For each depth block the panels of the result's len are consecutive, each
+// kc x width, so the packed matrix streams once, in memory order (B panels through the panel
+// kernel; the rare A case through the columns-form kernel), and the caller need not keep the
+// original operand.
+void PackedGemv(const KernelSet& ks, const Operand& x, int64_t width, int64_t len, int64_t K, float alpha,
+                const float* v, float beta, float* C, int64_t incy, ThreadPool* pool, const GemmEpilogue* ep,
+                int64_t ldc, bool row) {
+  const int64_t kc_step = DepthStep(ks, K);
+  ContiguousResult(len, width, 2.0 * static_cast<double>(K) * width, beta, C, incy, pool, ep, ldc, row,
+                   [&](float* y, int64_t j0, int64_t j1) {
+                     for (int64_t pc = 0; pc < K; pc += kc_step) {
+                       const int64_t kc = std::min(kc_step, K - pc);
+                       const float* block = x.packed + pc * x.padded;
+                       const float beta_k = pc == 0 ? beta : 1.f;  // later depth blocks accumulate
+                       for (int64_t j = j0; j < j1; j += width) {
+                         const int64_t n = std::min(width, j1 - j);
+                         if (row) ks.gemv_panel(block + j * kc, v + pc, kc, y + j, n, alpha, beta_k);
+                         else ks.gemv_cols(block + j * kc, width, v + pc, kc, n, y + j, alpha, beta_k);
+                       }
+                     }
+                   });
 }
 
 }  // namespace
@@ -474,6 +515,11 @@ void SgemmPacked(bool trans_a, int64_t M, int64_t N, int64_t K, float alpha, con
   if (K <= 0) return ScaleC(M, N, beta, C, ldc, ep);
   const KernelSet& ks = KernelsFor(B.isa());
   const Operand b = PackedAccess::View(B, "B", N, K, ks, false);
+  if (M == 1) {
+    std::vector<float> gathered;
+    const float* v = ContiguousVector(A, trans_a ? lda : 1, K, gathered);
+    return PackedGemv(ks, b, ks.nr, N, K, alpha, v, beta, C, 1, pool, ep, ldc, true);
+  }
   Operand a;
   a.data = A, a.ld = lda, a.trans = trans_a;
   GemmParallel(ks, a, M, N, K, alpha, b, beta, C, ldc, pool, ep);
@@ -489,6 +535,11 @@ void WithPackedA(const PackedA& A, const Operand& b, int64_t M, int64_t N, int64
   if (K <= 0) return ScaleC(M, N, beta, C, ldc, ep);
   const KernelSet& ks = KernelsFor(A.isa());
   const Operand a = PackedAccess::View(A, "A", M, K, ks, true);
+  if (N == 1 && !b.source) {
+    std::vector<float> gathered;
+    const float* v = ContiguousVector(b.data, b.trans ? 1 : b.ld, K, gathered);
+    return PackedGemv(ks, a, ks.mr, M, K, alpha, v, beta, C, ldc, pool, ep, ldc, false);
+  }
   GemmParallel(ks, a, M, N, K, alpha, b, beta, C, ldc, pool, ep);
 }
 

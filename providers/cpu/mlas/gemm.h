@@ -71,9 +71,9 @@ PackedB PackB(bool trans_b, int64_t K, int64_t N, const float* B, int64_t ldb);
 PackedA PackA(bool trans_a, int64_t M, int64_t K, const float* A, int64_t lda);
 
 // Sgemm with a packed right-hand side; B.K() and B.N() must equal K and N (throws otherwise).
-// Uses the kernels of the ISA B was packed for. A single row (M == 1) runs whole tiles for one
-// useful row: callers that still hold the original B should call Sgemm, whose matrix-vector path
-// reads it once. Likewise N == 1 with a packed A.
+// Uses the kernels of the ISA B was packed for. A single row (M == 1) is a matrix-vector product
+// that streams the packed panels once, as fast as one over the original B, so a caller holding
+// the packed operand needs nothing else. Likewise N == 1 with a packed A.
 void SgemmPacked(bool trans_a, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
                  const PackedB& B, float beta, float* C, int64_t ldc, ThreadPool* pool,
                  const GemmEpilogue* epilogue = nullptr);

@@ -218,6 +218,33 @@ void SgemvColsAvx2(const float* x, int64_t ldx, const float* v, int64_t k, int64
   }
 }
 
+void SgemvPanelAvx2(const float* panel, const float* v, int64_t k, float* y, int64_t n, float alpha, float beta) {
+  static_assert(kAvx2Nr == 16, "two ymm per panel row");
+  // Four phases of p, two halves of the row: eight independent FMA chains.
+  __m256 acc[4][2];
+  for (auto& a : acc) a[0] = a[1] = _mm256_setzero_ps();
+  int64_t p = 0;
+  for (; p + 4 <= k; p += 4) {
+    const float* r = panel + p * 16;
+    // The panels stream from memory once: fetch the rows 64 ahead (4 KiB), one line each.
+    for (int q = 0; q < 4; ++q) _mm_prefetch(reinterpret_cast<const char*>(r + (64 + q) * 16), _MM_HINT_T0);
+    for (int q = 0; q < 4; ++q) {
+      const __m256 vq = _mm256_set1_ps(v[p + q]);
+      acc[q][0] = _mm256_fmadd_ps(vq, _mm256_loadu_ps(r + q * 16), acc[q][0]);
+      acc[q][1] = _mm256_fmadd_ps(vq, _mm256_loadu_ps(r + q * 16 + 8), acc[q][1]);
+    }
+  }
+  for (; p < k; ++p) {
+    const __m256 vp = _mm256_set1_ps(v[p]);
+    acc[0][0] = _mm256_fmadd_ps(vp, _mm256_loadu_ps(panel + p * 16), acc[0][0]);
+    acc[0][1] = _mm256_fmadd_ps(vp, _mm256_loadu_ps(panel + p * 16 + 8), acc[0][1]);
+  }
+  alignas(32) float s[16];
+  for (int h = 0; h < 2; ++h)
+    _mm256_store_ps(s + 8 * h, _mm256_add_ps(_mm256_add_ps(acc[0][h], acc[1][h]), _mm256_add_ps(acc[2][h], acc[3][h])));
+  for (int64_t j = 0; j < n; ++j) y[j] = beta == 0.f ? alpha * s[j] : alpha * s[j] + beta * y[j];
+}
+
 }  // namespace onyx::mlas
 
 #endif  // ONYX_MLAS_X86_KERNELS

@@ -156,6 +156,31 @@ void SgemvColsAvx512(const float* x, int64_t ldx, const float* v, int64_t k, int
   }
 }
 
+void SgemvPanelAvx512(const float* panel, const float* v, int64_t k, float* y, int64_t n, float alpha, float beta) {
+  static_assert(kAvx512Nr == 32, "two zmm per panel row");
+  // Four phases of p, two halves of the row: eight independent FMA chains.
+  __m512 acc[4][2];
+  for (auto& a : acc) a[0] = a[1] = _mm512_setzero_ps();
+  int64_t p = 0;
+  for (; p + 4 <= k; p += 4) {
+    const float* r = panel + p * 32;
+    for (int q = 0; q < 4; ++q) {
+      const __m512 vq = _mm512_set1_ps(v[p + q]);
+      acc[q][0] = _mm512_fmadd_ps(vq, _mm512_loadu_ps(r + q * 32), acc[q][0]);
+      acc[q][1] = _mm512_fmadd_ps(vq, _mm512_loadu_ps(r + q * 32 + 16), acc[q][1]);
+    }
+  }
+  for (; p < k; ++p) {
+    const __m512 vp = _mm512_set1_ps(v[p]);
+    acc[0][0] = _mm512_fmadd_ps(vp, _mm512_loadu_ps(panel + p * 32), acc[0][0]);
+    acc[0][1] = _mm512_fmadd_ps(vp, _mm512_loadu_ps(panel + p * 32 + 16), acc[0][1]);
+  }
+  alignas(64) float s[32];
+  for (int h = 0; h < 2; ++h)
+    _mm512_storeu_ps(s + 16 * h, _mm512_add_ps(_mm512_add_ps(acc[0][h], acc[1][h]), _mm512_add_ps(acc[2][h], acc[3][h])));
+  for (int64_t j = 0; j < n; ++j) y[j] = beta == 0.f ? alpha * s[j] : alpha * s[j] + beta * y[j];
+}
+
 }  // namespace onyx::mlas
 
 #endif  // ONYX_MLAS_X86_KERNELS

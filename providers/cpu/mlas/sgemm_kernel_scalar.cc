@@ -56,4 +56,18 @@ void SgemvColsScalar(const float* x, int64_t ldx, const float* v, int64_t k, int
   }
 }
 
+void SgemvPanelScalar(const float* panel, const float* v, int64_t k, float* y, int64_t n, float alpha, float beta) {
+  float acc[4][kScalarNr] = {};
+  int64_t p = 0;
+  for (; p + 4 <= k; p += 4)
+    for (int q = 0; q < 4; ++q)
+      for (int j = 0; j < kScalarNr; ++j) acc[q][j] += v[p + q] * panel[(p + q) * kScalarNr + j];
+  for (; p < k; ++p)
+    for (int j = 0; j < kScalarNr; ++j) acc[0][j] += v[p] * panel[p * kScalarNr + j];
+  for (int64_t j = 0; j < n; ++j) {
+    const float s = (acc[0][j] + acc[1][j]) + (acc[2][j] + acc[3][j]);
+    y[j] = beta == 0.f ? alpha * s : alpha * s + beta * y[j];
+  }
+}
+
 }  // namespace onyx::mlas

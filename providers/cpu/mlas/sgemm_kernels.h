@@ -23,6 +23,13 @@ using SgemvRowsKernel = void (*)(const float* x, int64_t ldx, const float* v, in
 using SgemvColsKernel = void (*)(const float* x, int64_t ldx, const float* v, int64_t k, int64_t cols, float* y,
                                  float alpha, float beta);
 
+// One kc x NR panel of a pre-packed B (row p at panel + p * NR) times v, for a single row of A:
+// y[j] = alpha * sum_p v[p] * panel[p * NR + j] + beta * y[j] for j < n (n <= NR); y not read when
+// beta == 0. Accumulates in several independent chains over p, so a 16- or 32-wide panel is not
+// bound by the FMA latency.
+using SgemvPanelKernel = void (*)(const float* panel, const float* v, int64_t k, float* y, int64_t n, float alpha,
+                                  float beta);
+
 // Tile shapes; the driver packs panels for these.
 inline constexpr int kScalarMr = 4, kScalarNr = 8;
 inline constexpr int kAvx2Mr = 6, kAvx2Nr = 16;
@@ -34,6 +41,7 @@ void SgemvRowsScalar(const float* x, int64_t ldx, const float* v, int64_t k, int
                      float alpha, float beta);
 void SgemvColsScalar(const float* x, int64_t ldx, const float* v, int64_t k, int64_t cols, float* y, float alpha,
                      float beta);
+void SgemvPanelScalar(const float* panel, const float* v, int64_t k, float* y, int64_t n, float alpha, float beta);
 
 #if defined(__x86_64__) || defined(_M_X64)
 #define ONYX_MLAS_X86_KERNELS 1
@@ -43,12 +51,14 @@ void SgemvRowsAvx2(const float* x, int64_t ldx, const float* v, int64_t k, int64
                    float alpha, float beta);
 void SgemvColsAvx2(const float* x, int64_t ldx, const float* v, int64_t k, int64_t cols, float* y, float alpha,
                    float beta);
+void SgemvPanelAvx2(const float* panel, const float* v, int64_t k, float* y, int64_t n, float alpha, float beta);
 void SgemmKernelAvx512(const float* a, const float* b, int64_t k, float* c, int64_t ldc, int64_t m, int64_t n,
                        float alpha, float beta);
 void SgemvRowsAvx512(const float* x, int64_t ldx, const float* v, int64_t k, int64_t rows, float* y, int64_t incy,
                      float alpha, float beta);
 void SgemvColsAvx512(const float* x, int64_t ldx, const float* v, int64_t k, int64_t cols, float* y, float alpha,
                      float beta);
+void SgemvPanelAvx512(const float* panel, const float* v, int64_t k, float* y, int64_t n, float alpha, float beta);
 #endif
 
 }  // namespace onyx::mlas
