@@ -102,6 +102,10 @@ class OpKernel {
  public:
   virtual ~OpKernel() = default;
   virtual void Compute(KernelContext& ctx) const = 0;
+  // Whether Compute() never reads the data of constant input i because the kernel made its own
+  // (packed) copy at creation. When every reader of an initializer says so, the session drops the
+  // original: Compute() then gets a tensor of the same type and shape without data (nullptr).
+  virtual bool PackedConstantInput(size_t /*i*/) const { return false; }
 };
 
 using KernelFactory = std::function<std::unique_ptr<OpKernel>(const KernelInfo&)>;

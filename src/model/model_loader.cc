@@ -27,6 +27,7 @@ struct FunctionDef {
 
 struct ParseContext {
   std::string model_dir;
+  const FileBytes* file = nullptr;  // the mapped model file the bytes come from, if any
   std::map<std::string, int64_t> opsets;
 };
 
@@ -257,7 +258,7 @@ std::shared_ptr<Graph> ParseGraph(proto::Reader r, const ParseContext& ctx, int 
       case 2: g->name = r.String(); break;
       case 5: {
         proto::Reader t = r.Message();
-        Tensor tensor = ParseTensor(t, ctx.model_dir);
+        Tensor tensor = ParseTensor(t, ctx.model_dir, ctx.file);
         std::string name;
         proto::Reader t2 = t;  // re-read for the name
         while (t2.Next()) {
@@ -380,12 +381,15 @@ void InlineFunctions(Graph& g, const std::map<std::pair<std::string, std::string
 
 }  // namespace
 
-Model LoadModelFromBytes(const void* data, size_t size, const std::string& model_dir) {
+namespace {
+
+Model LoadModel(const void* data, size_t size, const std::string& model_dir, const FileBytes* file) {
   if (!data || size == 0) throw Error(ErrorCode::InvalidProtobuf, "the model is empty (0 bytes)");
   proto::Reader r(static_cast<const uint8_t*>(data), size, "the model (ModelProto)");
   Model m;
   ParseContext ctx;
   ctx.model_dir = model_dir;
+  ctx.file = file;
   std::string_view graph_bytes;
   bool has_graph = false;
   std::vector<std::string_view> function_bytes;
@@ -431,11 +435,17 @@ Model LoadModelFromBytes(const void* data, size_t size, const std::string& model
   return m;
 }
 
+}  // namespace
+
+Model LoadModelFromBytes(const void* data, size_t size, const std::string& model_dir) {
+  return LoadModel(data, size, model_dir, nullptr);
+}
+
 Model LoadModelFromFile(const std::string& path) {
   const FileBytes bytes(path);
   std::string dir = std::filesystem::path(path).parent_path().string();
   if (dir.empty()) dir = ".";
-  return LoadModelFromBytes(bytes.data(), bytes.size(), dir);
+  return LoadModel(bytes.data(), bytes.size(), dir, &bytes);
 }
 
 }  // namespace onyx

@@ -40,6 +40,11 @@ class FileBytes {
   FileBytes& operator=(const FileBytes&) = delete;
   const char* data() const { return data_; }
   size_t size() const { return size_; }
+  // The loader has copied [p, p + n) out: the whole pages inside it leave this process's
+  // resident memory (they stay in the page cache; a later read faults them back in). A
+  // mapping's touched pages count in the process's RSS, so without this a model's weights would
+  // be resident twice while it loads. No effect for bytes outside the mapping.
+  void Consumed(const void* p, size_t n) const;
 
  private:
   const char* data_ = nullptr;

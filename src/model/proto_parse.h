@@ -6,5 +6,8 @@
 #include "onyx/tensor.h"
 
 namespace onyx {
-Tensor ParseTensor(proto::Reader r, const std::string& model_dir);
+class FileBytes;
+// file: the mapped model file r reads from, if any; its pages that held the tensor's raw bytes
+// are handed back once copied (FileBytes::Consumed).
+Tensor ParseTensor(proto::Reader r, const std::string& model_dir, const FileBytes* file = nullptr);
 }  // namespace onyx

@@ -57,6 +57,15 @@ FileBytes::FileBytes(const std::string& path) {
   size_ = read_.size();
 }
 
+void FileBytes::Consumed(const void* p, size_t n) const {
+  const auto begin = reinterpret_cast<uintptr_t>(p), end = begin + n;
+  const auto map_begin = reinterpret_cast<uintptr_t>(mapped_), map_end = map_begin + size_;
+  if (!mapped_ || begin < map_begin || end > map_end) return;
+  const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const uintptr_t first = (begin + page - 1) / page * page, last = end / page * page;
+  if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+}
+
 FileBytes::~FileBytes() {
   if (mapped_) ::munmap(mapped_, size_);
 }
@@ -120,7 +129,7 @@ void Fill(Tensor& t, const std::vector<Src>& src, const std::string& name, const
 
 }  // namespace
 
-Tensor ParseTensor(proto::Reader r, const std::string& model_dir) {
+Tensor ParseTensor(proto::Reader r, const std::string& model_dir, const FileBytes* file) {
   std::vector<int64_t> dims;
   int32_t dtype_code = 0;
   std::string name;
@@ -234,6 +243,7 @@ Tensor ParseTensor(proto::Reader r, const std::string& model_dir) {
       unpack(t, [&](int64_t j) { return raw[static_cast<size_t>(j)]; });
     } else if (count) {
       std::memcpy(t.raw_data(), raw.data(), raw.size());
+      if (file) file->Consumed(raw.data(), raw.size());
     }
     return t;
   }

@@ -157,9 +157,64 @@ const Value* Frame::Lookup(const std::string& name) const {
   return parent ? parent->Lookup(name) : nullptr;
 }
 
+// Drops each initializer that its readers packed as soon as the last of them is created
+// (OpKernel::PackedConstantInput), so that a model's weights are not resident twice, as original
+// and packed copy, while the session is created. The plan keeps a tensor of the same type and
+// shape without data; release_initializer lets the graph's owner drop its reference too.
+class ExecutionPlan::PackedConstantTracker {
+ public:
+  PackedConstantTracker(ExecutionPlan& plan, const Graph& g, std::function<void(const std::string&)> release)
+      : plan_(plan), release_(std::move(release)), readers_(plan.slot_names_.size(), 0),
+        keep_(plan.slot_names_.size(), false) {
+    for (int s : plan.output_slots_) keep_[s] = true;
+    for (int s : plan.input_slots_) keep_[s] = true;  // a feed may replace it
+    for (const auto& node : g.nodes) {
+      // A device copy of a weight is made once while planning, from the original.
+      const bool copy = node.domain == kOnyxInternalDomain;
+      for (const auto& in : node.inputs) {
+        const int s = plan.SlotOf(in);
+        if (s < 0) continue;
+        ++readers_[s];
+        if (copy) keep_[s] = true;
+      }
+      for (const auto& [an, a] : node.attributes) {  // subgraphs read outer values at run time
+        std::vector<std::shared_ptr<Graph>> subs = a.graphs;
+        if (a.g) subs.push_back(a.g);
+        for (const auto& sg : subs)
+          for (const auto& name : sg->OuterScopeReads()) {
+            const int s = plan.SlotOf(name);
+            if (s >= 0) keep_[s] = true;
+          }
+      }
+    }
+  }
+
+  // A step's kernel was created: its constant inputs that no later kernel reads are dropped when
+  // every reader packed them.
+  void Created(const Step& step) {
+    for (size_t j = 0; j < step.inputs.size(); ++j) {
+      const int s = step.inputs[j];
+      if (s < 0 || plan_.constants_[s].is_none() || keep_[s]) continue;
+      if (!step.kernel->PackedConstantInput(j)) keep_[s] = true;
+      if (--readers_[s] > 0 || keep_[s]) continue;
+      const Tensor& t = plan_.constants_[s].tensor();
+      plan_.constants_[s] = Value(Tensor::Borrow(t.dtype(), t.shape(), nullptr, t.device()));
+      plan_.released_constants_.push_back(plan_.slot_names_[s]);
+      if (release_) release_(plan_.slot_names_[s]);
+    }
+  }
+
+ private:
+  ExecutionPlan& plan_;
+  std::function<void(const std::string&)> release_;
+  std::vector<int> readers_;  // per slot: readers whose kernels are not created yet
+  std::vector<bool> keep_;    // per slot: a reader needs the data
+};
+
 ExecutionPlan::ExecutionPlan(std::shared_ptr<const Graph> graph, std::vector<const ExecutionProvider*> providers,
                              const std::vector<std::string>& outer_names, bool serve_from_arena,
-                             std::shared_ptr<HostBlockCache> host_cache)
+                             std::shared_ptr<HostBlockCache> host_cache,
+                             std::function<void(const std::string&)> release_initializer)
     : graph_(std::move(graph)),
       providers_(std::move(providers)),
       serve_from_arena_(serve_from_arena),
@@ -189,6 +244,7 @@ ExecutionPlan::ExecutionPlan(std::shared_ptr<const Graph> graph, std::vector<con
   visible.insert(visible.end(), slot_names_.begin(), slot_names_.end());
 
   std::vector<int> last_use(slot_names_.size(), -1);
+  PackedConstantTracker packed_constants(*this, g, release_initializer);
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     const Node& node = g.nodes[i];
     const int step_index = static_cast<int>(steps_.size());
@@ -251,6 +307,7 @@ ExecutionPlan::ExecutionPlan(std::shared_ptr<const Graph> graph, std::vector<con
     step.provider = chosen;
     PlanKernelInfoImpl info(node, consts, chosen, providers_, visible);
     step.kernel = def->factory(info);
+    packed_constants.Created(step);
     node_providers_.push_back(chosen->name());
     steps_.push_back(std::move(step));
   }

@@ -1,5 +1,6 @@
 #pragma once
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -30,9 +31,12 @@ class ExecutionPlan {
   // serve_from_arena: each run takes the planned intermediates (memory_plan()) from one block.
   // host_cache: where runs take large host values (and that block) from, so that later runs
   // reuse what earlier ones freed; null: the heap.
+  // release_initializer(name): the plan dropped that initializer's data (every reader packed
+  // it; see released_constants()), so the graph's owner may drop its copy.
   ExecutionPlan(std::shared_ptr<const Graph> graph, std::vector<const ExecutionProvider*> providers,
                 const std::vector<std::string>& outer_names = {}, bool serve_from_arena = false,
-                std::shared_ptr<HostBlockCache> host_cache = nullptr);
+                std::shared_ptr<HostBlockCache> host_cache = nullptr,
+                std::function<void(const std::string&)> release_initializer = nullptr);
 
   const Graph& graph() const { return *graph_; }
   int SlotOf(const std::string& name) const;  // -1 if unknown
@@ -42,6 +46,9 @@ class ExecutionPlan {
   const std::vector<std::string>& node_providers() const { return node_providers_; }
   // Lifetimes, sizes and arena offsets of the intermediate values whose sizes are static.
   const MemoryPlan& memory_plan() const { return memory_plan_; }
+  // Initializers whose every reader packed them at creation (OpKernel::PackedConstantInput): the
+  // plan holds them as tensors without data, and the owner of the graph may drop its copy too.
+  const std::vector<std::string>& released_constants() const { return released_constants_; }
 
   // Executes the graph. inputs are the values of the graph inputs in order (None for an
   // omitted input that has an initializer). parent: the enclosing frame for outer-scope reads.
@@ -55,6 +62,7 @@ class ExecutionPlan {
   friend class PlanKernelInfo;
   const ExecutionProvider* FindProvider(const std::string& name) const;
   void PlanMemory(const std::vector<int>& last_use);
+  class PackedConstantTracker;
   // A host tensor for slot's planned block in this run's arena, or an undefined tensor when the
   // slot has none or a value that still holds an overlapping block (a view that outlived its
   // planned lifetime) would be overwritten.
@@ -82,6 +90,7 @@ class ExecutionPlan {
   std::vector<std::string> slot_names_;
   std::vector<Value> constants_;  // per slot: initializer value or None
   std::vector<bool> constant_slots_;  // per slot: an initializer no feed can override (profiling's parameter_size)
+  std::vector<std::string> released_constants_;
   std::vector<std::pair<int, std::string>> outer_reads_;
   std::vector<int> input_slots_, output_slots_;
   std::vector<bool> input_read_on_host_;  // per graph input: some host kernel reads it directly
@@ -100,6 +109,7 @@ class ExecutionPlan {
 
   friend struct Frame;
   friend class FrameKernelContext;
+  friend class PackedConstantTracker;
 };
 
 // This run's block for the planned intermediates, and per planned buffer a handle that expires

@@ -169,8 +169,13 @@ void Session::Impl::Init(Model m, const SessionOptions& opts) {
                  " (onyx info MODEL --providers ... shows the placement)");
   }
   placement = std::move(placed.nodes);
+  // Weights the kernels packed leave the graph too, as the plan drops them.
+  auto release = [&g](const std::string& name) {
+    Tensor& t = g.initializers.at(name);
+    t = Tensor::Borrow(t.dtype(), t.shape(), nullptr, t.device());
+  };
   plan = std::make_unique<ExecutionPlan>(model.graph, eps, std::vector<std::string>{}, opts.enable_mem_pattern,
-                                         opts.enable_cpu_mem_arena ? HostBlockCache::Create() : nullptr);
+                                         opts.enable_cpu_mem_arena ? HostBlockCache::Create() : nullptr, release);
   if (profiler) profiler->AddSessionEvent("session_initialization", init_begin);
 }
 

@@ -1,14 +1,19 @@
 // MatMul, Gemm and Conv with a constant (initializer) weight: the CPU kernels pack it once at session
 // creation. Results must match a double reference for every row count (1 row takes the
 // matrix-vector path instead), and concurrent Run() calls must share the packed weight safely.
+// A weight that every reader packed is dropped: the kernels read only their packed copies.
 #include <gtest/gtest.h>
 
 #include <thread>
 
 #include "math_test_util.h"
 #include "mlas/cpu_features.h"
+#include "core/execution_provider.h"
+#include "graph/shape_inference.h"
+#include "model/model_loader.h"
 #include "model_builder.h"
 #include "onyx/session.h"
+#include "session/execution_plan.h"
 
 namespace onyx::testing {
 namespace {
@@ -176,6 +181,53 @@ TEST(ConvPrepack, ConvTransposeConstantFilterMatchesFedFilter) {
     ExpectFloatsNear(ToVector<float>(packed.Run({{"x", x}})[0]), ToVector<float>(fed.Run({{"x", x}, {"w", w}})[0]),
                      1e-5f, "conv transpose c=" + std::to_string(t.c) + " group=" + std::to_string(t.group));
   }
+}
+
+// Which initializers the plan drops: those whose every reader packed them, and no others.
+TEST(PrepackRelease, DropsWeightsOnlyEveryReaderPacked) {
+  GraphBuilder g;
+  g.Input("x", DataType::Float, {std::string("rows"), kK}).Input("img", DataType::Float, {int64_t(1), int64_t(4), int64_t(5), int64_t(5)});
+  for (const char* out : {"y", "z", "s1", "s2", "o1", "O", "f", "d"}) g.Output(out, DataType::Float);
+  g.Initializer("W", RandomFloats({kK, kN}, 1)).Initializer("V", RandomFloats({kN, kK}, 2)).Initializer("c", RandomFloats({kN}, 3));
+  g.Initializer("S", RandomFloats({kK, kN}, 4)).Initializer("O", RandomFloats({kK, kN}, 5));
+  g.Initializer("F", RandomFloats({6, 4, 3, 3}, 6)).Initializer("D", RandomFloats({4, 1, 3, 3}, 7));
+  g.Node("MatMul", {"x", "W"}, {"y"});                             // packed: dropped
+  g.Node("Gemm", {"x", "V", "c"}, {"z"}, {IntAttribute("transB", 1)});  // V packed: dropped; the bias c kept
+  g.Node("MatMul", {"x", "S"}, {"s1"});                            // S also read by Identity: kept
+  g.Node("Identity", {"S"}, {"s2"});
+  g.Node("MatMul", {"x", "O"}, {"o1"});                            // O is a graph output: kept
+  g.Node("Conv", {"img", "F"}, {"f"});                             // packed filter: dropped
+  g.Node("Conv", {"img", "D"}, {"d"}, {IntAttribute("group", 4)}); // depthwise reads the original: kept
+  const std::string bytes = BuildModel(g, 13);
+  Model m = LoadModelFromBytes(bytes.data(), bytes.size());
+  m.graph->SortAndValidate();
+  InferShapes(*m.graph);
+  const std::unique_ptr<ExecutionProvider> cpu = CreateExecutionProvider(kCpuProvider);
+  std::vector<std::string> hook;
+  ExecutionPlan plan(m.graph, {cpu.get()}, {}, false, nullptr, [&](const std::string& name) { hook.push_back(name); });
+  std::vector<std::string> released = plan.released_constants();
+  std::sort(released.begin(), released.end());
+  EXPECT_EQ(released, (std::vector<std::string>{"F", "V", "W"}));
+  std::sort(hook.begin(), hook.end());
+  EXPECT_EQ(hook, released);
+
+  // Through a session, with every weight dropped that can be: the same results as with the
+  // weights fed (nothing packed, nothing dropped).
+  Session session(bytes.data(), bytes.size());
+  const Tensor x = RandomFloats({3, kK}, 8), img = RandomFloats({1, 4, 5, 5}, 9);
+  const std::vector<Tensor> got = session.Run({{"x", x}, {"img", img}});
+  GraphBuilder fed;
+  fed.Input("x", DataType::Float, {std::string("rows"), kK}).Input("img", DataType::Float, {int64_t(1), int64_t(4), int64_t(5), int64_t(5)});
+  fed.Input("W", DataType::Float, {kK, kN}).Input("V", DataType::Float, {kN, kK}).Input("F", DataType::Float, {6, 4, 3, 3});
+  fed.Initializer("c", RandomFloats({kN}, 3)).Output("y", DataType::Float).Output("z", DataType::Float).Output("f", DataType::Float);
+  fed.Node("MatMul", {"x", "W"}, {"y"}).Node("Gemm", {"x", "V", "c"}, {"z"}, {IntAttribute("transB", 1)}).Node("Conv", {"img", "F"}, {"f"});
+  const std::string fed_bytes = BuildModel(fed, 13);
+  Session reference(fed_bytes.data(), fed_bytes.size());
+  const std::vector<Tensor> want = reference.Run({{"x", x}, {"img", img}, {"W", RandomFloats({kK, kN}, 1)},
+                                                  {"V", RandomFloats({kN, kK}, 2)}, {"F", RandomFloats({6, 4, 3, 3}, 6)}});
+  ExpectFloatsNear(ToVector<float>(got[0]), ToVector<float>(want[0]), 1e-5f, "MatMul");
+  ExpectFloatsNear(ToVector<float>(got[1]), ToVector<float>(want[1]), 1e-5f, "Gemm");
+  ExpectFloatsNear(ToVector<float>(got[6]), ToVector<float>(want[2]), 1e-5f, "Conv");
 }
 
 }  // namespace

@@ -94,15 +94,17 @@ mlas::PackedB PackConstantB(const KernelInfo& info, bool trans_b) {
   return trans_b ? mlas::PackB(true, cols, rows, b->data<float>(), cols) : mlas::PackB(false, rows, cols, b->data<float>(), cols);
 }
 
-// Whether the pre-packed B serves this product: a single row is better served by the
-// matrix-vector path, which streams the original B once.
-bool UsePacked(const mlas::PackedB& packed, int64_t rows, int64_t N, int64_t K) {
-  return !packed.empty() && rows > 1 && packed.K() == K && packed.N() == N;
+// Whether the pre-packed B serves this product (it always does for the B it was packed from,
+// a single row included, so the original need not be kept).
+bool UsePacked(const mlas::PackedB& packed, int64_t N, int64_t K) {
+  return !packed.empty() && packed.K() == K && packed.N() == N;
 }
 
 class MatMulKernel final : public OpKernel {
  public:
   explicit MatMulKernel(const KernelInfo& info) : packed_b_(PackConstantB(info, false)) {}
+  // A packed B is rank 2, so every product takes the packed path below.
+  bool PackedConstantInput(size_t i) const override { return i == 1 && !packed_b_.empty(); }
   void Compute(KernelContext& ctx) const override {
     CheckSameType(ctx, 0, 1);
     const Tensor& A = ctx.Input(0);
@@ -129,7 +131,7 @@ class MatMulKernel final : public OpKernel {
       // B shared by every batch and A not broadcast: one GEMM with the batches stacked as rows.
       if (ShapeSize(batch_b) == 1 && ShapeSize(batch_a) == nbatch) {
         if constexpr (std::is_same_v<T, float>) {
-          if (UsePacked(packed_b_, nbatch * M, N, K)) {
+          if (UsePacked(packed_b_, N, K)) {
             mlas::SgemmPacked(false, nbatch * M, N, K, 1.f, pa, K, packed_b_, 0.f, py, N, pool);
             return;
           }
@@ -184,6 +186,7 @@ class GemmKernel final : public OpKernel {
         fused_(fused),
         activation_(fused ? FusedGemmActivation(info) : mlas::Activation{}),
         packed_b_(PackConstantB(info, trans_b_)) {}
+  bool PackedConstantInput(size_t i) const override { return i == 1 && !packed_b_.empty(); }
 
   void Compute(KernelContext& ctx) const override {
     CheckSameType(ctx, 0, 1);
@@ -228,7 +231,7 @@ class GemmKernel final : public OpKernel {
         return;
       }
       if constexpr (std::is_same_v<T, float>) {
-        if (UsePacked(packed_b_, M, N, K)) {
+        if (UsePacked(packed_b_, N, K)) {
           mlas::GemmEpilogue ep;
           ep.activation = activation_;
           mlas::SgemmPacked(trans_a_, M, N, K, alpha_, A.data<float>(), trans_a_ ? M : K, packed_b_,

@@ -127,8 +127,7 @@ void ConvCompute(const ConvProblem& p, const T* X, const T* W, const ConvOutputO
   auto gemm = [&](int64_t grp, int64_t cols, const T* patches, int64_t ld_patches, T* y) {
     const mlas::Epilogue<T> ep = epilogue(grp, y);
     if constexpr (std::is_same_v<T, float>) {
-      // One column is a matrix-vector product, better served reading the original filter.
-      if (packed && cols > 1) {
+      if (packed) {
         mlas::SgemmPacked((*packed)[grp], false, Mg, cols, Kg, 1.0f, patches, ld_patches, 0.0f, y, out_size, pool, &ep);
         return;
       }
@@ -183,6 +182,10 @@ class Conv final : public OpKernel {
     if (group_ <= 0) throw info.MakeError(ErrorCode::InvalidGraph, "group should be positive, got " + std::to_string(group_));
     PackFilters(info);
   }
+
+  // With packed filters every path below reads only them, except the depthwise loop (one input
+  // channel per group), which reads the original.
+  bool PackedConstantInput(size_t i) const override { return i == 1 && only_packed_; }
 
   void Compute(KernelContext& ctx) const override {
     const Tensor& X = ctx.Input(0);
@@ -250,6 +253,7 @@ class Conv final : public OpKernel {
     if (Mg <= 1) return;
     packed_.reserve(static_cast<size_t>(group_));
     for (int64_t g = 0; g < group_; ++g) packed_.push_back(mlas::PackA(false, Mg, Kg, w->data<float>() + g * Mg * Kg, Kg));
+    only_packed_ = w->shape()[1] > 1;
   }
 
   // Whether the packed filters are those of W for this problem.
@@ -263,6 +267,7 @@ class Conv final : public OpKernel {
   bool fused_;
   mlas::Activation activation_;
   PackedFilters packed_;
+  bool only_packed_ = false;  // see PackedConstantInput
 };
 
 }  // namespace
