@@ -308,15 +308,17 @@ class AttentionFusion : public Pass {
     // One head count and size for Q and K, the same count for V; batch shared, K and V share T.
     if (qs.heads != ks.heads || qs.heads != vs->heads || qs.head_size != ks.head_size) return std::nullopt;
     // The output Reshape merges the heads back: [B, S, N, Hv] -> [B, S, N*Hv].
+    // Its input is 4-D (a Transpose by a 4-element perm) even where inference lost its shape
+    // (behind an op it does not know, such as FusedMatMul).
     auto ctx_shape = st.ix.shapes.find(out.inputs[0]);
-    if (ctx_shape == st.ix.shapes.end() || ctx_shape->second.size() != 4) return std::nullopt;
-    if (!KeepsLeadingDims(st, out, ctx_shape->second, 2, {vs->heads * vs->head_size})) return std::nullopt;
+    const std::vector<Dim> ctx_dims = ctx_shape != st.ix.shapes.end() ? ctx_shape->second : std::vector<Dim>(4);
+    if (ctx_dims.size() != 4 || !KeepsLeadingDims(st, out, ctx_dims, 2, {vs->heads * vs->head_size})) return std::nullopt;
     // Batch shared by Q, K and V, K and V of one length (as far as the shapes tell; the kernel
     // checks the rest at run time).
     if (!Compatible(qs.in_shape[0], ks.in_shape[0]) || !Compatible(qs.in_shape[0], vs->in_shape[0]) ||
         !Compatible(ks.in_shape[1], vs->in_shape[1]))
       return std::nullopt;
-    if (!IsFloat(st, out.outputs[0])) return std::nullopt;
+    // Float throughout: q, k, v (checked in the head splits) and the mask are float.
 
     if (!m.mask.empty()) {
       // The mask broadcasts to the scores [B, N, S, T] without growing them, as far as the shapes

@@ -27,8 +27,10 @@ def _floats(name, a):
 
 def attention_model(kind):
     """One attention block + output projection; kind 'bert' (padding mask input, symbolic
-    sizes) or 'gpt' (constant causal additive mask, fixed sequence length 6)."""
-    seq = "seq" if kind == "bert" else 6
+    sizes), 'fused_matmul' (the same with the scores as com.microsoft FusedMatMul(Qh, Kh, alpha,
+    transB=1), as onnxruntime's MatMul-scale fusion leaves them) or 'gpt' (constant causal
+    additive mask, fixed sequence length 6)."""
+    seq = 6 if kind == "gpt" else "seq"
     nodes, inits = [], []
     inits += [_ints("ax0", [0]), _ints("ax1", [1]), _ints("ax2", [2]), _ints("i0", [0], True), _ints("i1", [1], True),
               _ints("heads", [HEADS, HEAD]), _ints("hidden", [HIDDEN]), _floats("div", np.sqrt(HEAD)),
@@ -51,11 +53,16 @@ def attention_model(kind):
         nodes += [helper.make_node("MatMul", ["x", "W" + w], [w + "_mm"]), helper.make_node("Add", ["b" + w, w + "_mm"], [w])]
         split(w, w + "_h")
     nodes += [helper.make_node("Transpose", ["q_h"], ["qt"], perm=[0, 2, 1, 3]),
-              helper.make_node("Transpose", ["k_h"], ["kt"], perm=[0, 2, 3, 1]),
-              helper.make_node("Transpose", ["v_h"], ["vt"], perm=[0, 2, 1, 3]),
-              helper.make_node("MatMul", ["qt", "kt"], ["qk"]),
-              helper.make_node("Div", ["qk", "div"], ["scaled"])]
-    if kind == "bert":
+              helper.make_node("Transpose", ["v_h"], ["vt"], perm=[0, 2, 1, 3])]
+    if kind == "fused_matmul":
+        nodes += [helper.make_node("Transpose", ["k_h"], ["kh"], perm=[0, 2, 1, 3]),
+                  helper.make_node("FusedMatMul", ["qt", "kh"], ["scaled"], domain="com.microsoft",
+                                   alpha=float(1 / np.sqrt(HEAD)), transB=1)]
+    else:
+        nodes += [helper.make_node("Transpose", ["k_h"], ["kt"], perm=[0, 2, 3, 1]),
+                  helper.make_node("MatMul", ["qt", "kt"], ["qk"]),
+                  helper.make_node("Div", ["qk", "div"], ["scaled"])]
+    if kind != "gpt":
         inputs.append(helper.make_tensor_value_info("mask", TensorProto.INT64, ["batch", seq]))
         nodes += [helper.make_node("Unsqueeze", ["mask", "ax1"], ["m1"]), helper.make_node("Unsqueeze", ["m1", "ax2"], ["m2"]),
                   helper.make_node("Cast", ["m2"], ["mf"], to=TensorProto.FLOAT), helper.make_node("Sub", ["one", "mf"], ["inv"]),
@@ -78,14 +85,14 @@ def attention_model(kind):
               helper.make_node("Add", ["o_mm", "bo"], ["y"])]
     g = helper.make_graph(nodes, "attention", inputs, [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
                           initializer=inits)
-    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 14)])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 14), helper.make_opsetid("com.microsoft", 1)])
     m.ir_version = 8
     return m
 
 
 def feeds_for(kind, batch, seq):
     f = {"x": RNG.standard_normal((batch, seq, HIDDEN)).astype(np.float32)}
-    if kind == "bert":
+    if kind != "gpt":
         mask = np.ones((batch, seq), np.int64)
         mask[-1, seq - 3:] = 0  # padding in the last sequence
         f["mask"] = mask
@@ -99,7 +106,7 @@ def _ort(ort, path, feeds, level=None):
     return ort.InferenceSession(path, sess_options=so, providers=["CPUExecutionProvider"]).run(None, feeds)[0]
 
 
-@pytest.mark.parametrize("kind,shapes", [("bert", [(2, 7), (1, 5)]), ("gpt", [(2, 6)])])
+@pytest.mark.parametrize("kind,shapes", [("bert", [(2, 7), (1, 5)]), ("fused_matmul", [(2, 7)]), ("gpt", [(2, 6)])])
 def test_attention_fusion_matches_onnxruntime(kind, shapes, runtime, ort, tmp_path):
     src, out = str(tmp_path / "model.onnx"), str(tmp_path / "optimized.onnx")
     onnx.save(attention_model(kind), src)
