@@ -5,6 +5,8 @@
 //   Vh = Transpose(Reshape(v, [B, T, N, Hv]), perm 0,2,1,3)
 //   s  = MatMul(Qh, Kt), then Div(s, c) or Mul(s, c) (c a float scalar constant), or neither
 //        (or com.microsoft FusedMatMul(Qh, Kt, alpha), or FusedMatMul(Qh, Kh, alpha, transB=1))
+//   s  = Where(causal, s, fill) (optional; GPT-2: a constant lower-triangular condition, fill
+//        -10000 or below) -> unidirectional
 //   s  = Add(s, mask) in either order (optional; mask float, broadcasting to [B, N, S, T])
 //   y  = Reshape(Transpose(MatMul(Softmax(s, axis=-1), Vh), perm 0,2,1,3), [B, S, N*Hv])
 //
@@ -95,6 +97,12 @@ class AttentionFusion : public Pass {
       scale.type = Attribute::Type::Float;
       scale.f = m->scale;
       fused.attributes["scale"] = scale;
+      if (m->unidirectional) {
+        Attribute causal;
+        causal.type = Attribute::Type::Int;
+        causal.i = 1;
+        fused.attributes["unidirectional"] = causal;
+      }
       st.removed[i] = false;  // the fused node takes the output Reshape's place
       g.nodes[i] = std::move(fused);
       changed = true;
@@ -123,6 +131,7 @@ class AttentionFusion : public Pass {
     int64_t heads = 0;
     float scale = 1.f;
     bool expand = false;            // the mask's query axis is broadcast
+    bool unidirectional = false;    // a causal Where went
     std::vector<Dim> query_shape;   // [B, S, N*H]
     std::vector<size_t> chain;      // the matched nodes, the output Reshape included
     size_t softmax = 0;
@@ -307,6 +316,13 @@ class AttentionFusion : public Pass {
     const HeadSplit& ks = sc->k;
     // One head count and size for Q and K, the same count for V; batch shared, K and V share T.
     if (qs.heads != ks.heads || qs.heads != vs->heads || qs.head_size != ks.head_size) return std::nullopt;
+    if (sc->causal_rows > 0) {
+      // The condition's size must be the scores' own: fixed query and key lengths.
+      const Dim& sq = qs.in_shape[1];
+      const Dim& sk = ks.in_shape[1];
+      if (!sq.is_fixed() || !sk.is_fixed() || sq.value != sc->causal_rows || sk.value != sc->causal_cols) return std::nullopt;
+      m.unidirectional = true;
+    }
     // The output Reshape merges the heads back: [B, S, N, Hv] -> [B, S, N*Hv].
     // Its input is 4-D (a Transpose by a 4-element perm) even where inference lost its shape
     // (behind an op it does not know, such as FusedMatMul).
@@ -349,7 +365,37 @@ class AttentionFusion : public Pass {
     HeadSplit q, k;
     float scale = 1.f;
     std::vector<size_t> chain;
+    int64_t causal_rows = 0, causal_cols = 0;  // a Where's constant causal condition [S, T]
   };
+
+  // Where(cond, x, fill) with cond a constant bool [.., S, T] (leading dims 1) that is true
+  // exactly where key j <= query i + T - S, and fill a constant float scalar of -10000 or below:
+  // GPT-2's causal mask. The masked scores then weigh exp(fill - max), 0 in float, as
+  // unidirectional MultiHeadAttention gives them.
+  static std::optional<ScoreMatch> MatchCausalScores(const State& st, const Node& where, size_t at) {
+    if (where.inputs.size() != 3) return std::nullopt;
+    const Tensor* cond = ConstantTensor(st.g, where.inputs[0]);
+    double fill = 0;
+    if (!cond || cond->dtype() != DataType::Bool || cond->rank() < 2 || cond->rank() > 4) return std::nullopt;
+    const Tensor* f = ConstantTensor(st.g, where.inputs[2]);
+    if (!f || f->dtype() != DataType::Float || f->rank() > 4 || !ScalarConstant(st.g, where.inputs[2], &fill) || !(fill <= -10000.0))
+      return std::nullopt;
+    const int64_t r = static_cast<int64_t>(cond->rank());
+    for (int64_t d = 0; d + 2 < r; ++d)
+      if (cond->dim(d) != 1) return std::nullopt;
+    const int64_t S = cond->dim(r - 2), T = cond->dim(r - 1);
+    if (S <= 0 || T < S) return std::nullopt;
+    const bool* c = cond->data<bool>();
+    for (int64_t i = 0; i < S; ++i)
+      for (int64_t j = 0; j < T; ++j)
+        if (c[i * T + j] != (j <= i + T - S)) return std::nullopt;
+    std::optional<ScoreMatch> r2 = MatchScores(st, where.inputs[1]);
+    if (!r2) return std::nullopt;
+    r2->chain.push_back(at);
+    r2->causal_rows = S;
+    r2->causal_cols = T;
+    return r2;
+  }
 
   // s = [Div|Mul](MatMul(Qh, Kt), c), MatMul(Qh, Kt), or FusedMatMul(Qh, K.., alpha).
   static std::optional<ScoreMatch> MatchScores(const State& st, const std::string& s) {
@@ -357,6 +403,7 @@ class AttentionFusion : public Pass {
     size_t idx = 0;
     const Node* n = ProducerNode(st, s, &idx);
     if (!n) return std::nullopt;
+    if (IsOnnx(*n, "Where")) return MatchCausalScores(st, *n, idx);
     double c = 1;
     if ((IsOnnx(*n, "Div") || IsOnnx(*n, "Mul")) && n->inputs.size() == 2) {
       const bool div = n->op_type == "Div";

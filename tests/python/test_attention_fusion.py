@@ -25,12 +25,13 @@ def _floats(name, a):
     return numpy_helper.from_array(np.asarray(a, np.float32), name)
 
 
-def attention_model(kind):
+def attention_model(kind, condition=None):
     """One attention block + output projection; kind 'bert' (padding mask input, symbolic
     sizes), 'fused_matmul' (the same with the scores as com.microsoft FusedMatMul(Qh, Kh, alpha,
     transB=1), as onnxruntime's MatMul-scale fusion leaves them) or 'gpt' (constant causal
-    additive mask, fixed sequence length 6)."""
-    seq = 6 if kind == "gpt" else "seq"
+    additive mask, fixed sequence length 6) or 'gpt_where' (GPT-2's Where(constant lower-triangular
+condition, scores, -10000) before the padding mask, fixed sequence length 6)."""
+    seq = 6 if kind.startswith("gpt") else "seq"
     nodes, inits = [], []
     inits += [_ints("ax0", [0]), _ints("ax1", [1]), _ints("ax2", [2]), _ints("i0", [0], True), _ints("i1", [1], True),
               _ints("heads", [HEADS, HEAD]), _ints("hidden", [HIDDEN]), _floats("div", np.sqrt(HEAD)),
@@ -62,6 +63,14 @@ def attention_model(kind):
         nodes += [helper.make_node("Transpose", ["k_h"], ["kt"], perm=[0, 2, 3, 1]),
                   helper.make_node("MatMul", ["qt", "kt"], ["qk"]),
                   helper.make_node("Div", ["qk", "div"], ["scaled"])]
+    if kind == "gpt_where":
+        cond = np.tril(np.ones((6, 6), bool)) if condition is None else condition
+        inits += [numpy_helper.from_array(cond[None, None], "causal"),
+                  _floats("masked_bias", -10000.0)]
+        nodes.append(helper.make_node("Where", ["causal", "scaled", "masked_bias"], ["scaled_causal"]))
+        scaled = "scaled_causal"
+    else:
+        scaled = "scaled"
     if kind != "gpt":
         inputs.append(helper.make_tensor_value_info("mask", TensorProto.INT64, ["batch", seq]))
         nodes += [helper.make_node("Unsqueeze", ["mask", "ax1"], ["m1"]), helper.make_node("Unsqueeze", ["m1", "ax2"], ["m2"]),
@@ -70,7 +79,7 @@ def attention_model(kind):
     else:
         causal = np.triu(np.full((6, 6), -10000.0, np.float32), 1)[None, None]
         inits.append(_floats("bias_mask", causal))
-    nodes += [helper.make_node("Add", ["scaled", "bias_mask"], ["masked"]),
+    nodes += [helper.make_node("Add", [scaled, "bias_mask"], ["masked"]),
               helper.make_node("Softmax", ["masked"], ["probs"], axis=-1),
               helper.make_node("MatMul", ["probs", "vt"], ["ctx"]),
               helper.make_node("Transpose", ["ctx"], ["ctx_t"], perm=[0, 2, 1, 3]),
@@ -106,7 +115,8 @@ def _ort(ort, path, feeds, level=None):
     return ort.InferenceSession(path, sess_options=so, providers=["CPUExecutionProvider"]).run(None, feeds)[0]
 
 
-@pytest.mark.parametrize("kind,shapes", [("bert", [(2, 7), (1, 5)]), ("fused_matmul", [(2, 7)]), ("gpt", [(2, 6)])])
+@pytest.mark.parametrize("kind,shapes", [("bert", [(2, 7), (1, 5)]), ("fused_matmul", [(2, 7)]), ("gpt", [(2, 6)]),
+                                         ("gpt_where", [(2, 6)])])
 def test_attention_fusion_matches_onnxruntime(kind, shapes, runtime, ort, tmp_path):
     src, out = str(tmp_path / "model.onnx"), str(tmp_path / "optimized.onnx")
     onnx.save(attention_model(kind), src)
@@ -125,8 +135,27 @@ def test_attention_fusion_matches_onnxruntime(kind, shapes, runtime, ort, tmp_pa
         assert ops["MultiHeadAttention"] == 1 and ops["Softmax"] == 0 and ops["Transpose"] == 0, dict(ops)
         mha = next(n for n in saved.graph.node if n.op_type == "MultiHeadAttention")
         assert mha.domain == "com.microsoft"
+        unidirectional = next((a.i for a in mha.attribute if a.name == "unidirectional"), 0)
+        assert unidirectional == (kind == "gpt_where")
         for level in (ort.GraphOptimizationLevel.ORT_DISABLE_ALL, ort.GraphOptimizationLevel.ORT_ENABLE_ALL):
             np.testing.assert_allclose(_ort(ort, out, feeds, level), ref, rtol=1e-4, atol=1e-5)
+
+
+def test_where_that_is_not_causal_stays(runtime, ort, tmp_path):
+    """A Where whose condition is not the causal triangle (a key masked above the diagonal
+    missing) is not unidirectional attention: nothing fuses and the outputs stay onnxruntime's."""
+    cond = np.tril(np.ones((6, 6), bool))
+    cond[4, 1] = False
+    src, out = str(tmp_path / "model.onnx"), str(tmp_path / "optimized.onnx")
+    onnx.save(attention_model("gpt_where", cond), src)
+    so = runtime.SessionOptions()
+    so.optimized_model_filepath = out
+    feeds = feeds_for("gpt_where", 2, 6)
+    got = runtime.InferenceSession(src, sess_options=so, providers=["CPUExecutionProvider"]).run(None, feeds)[0]
+    np.testing.assert_allclose(got, _ort(ort, src, feeds), rtol=1e-4, atol=1e-5)
+    if os.environ.get("ONYX_TEST_RUNTIME", "onyx") == "onyx":
+        ops = collections.Counter(n.op_type for n in onnx.load(out).graph.node)
+        assert ops["MultiHeadAttention"] == 0 and ops["Softmax"] == 1, dict(ops)
 
 
 def _mha_model(inputs, attrs):
