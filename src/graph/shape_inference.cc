@@ -238,6 +238,16 @@ class Inferencer {
       if (op == "PRelu") set(0, x->dtype, Broadcast({Shape(n, 0), Shape(n, 1)}));
       return;
     }
+    if (ms && op == "MultiHeadAttention") {
+      // query [B, S, D] with key and value [B, T, Dv]: output [B, S, Dv].
+      const ValueInfo* v = Info(n, 2);
+      if (!x) return;
+      std::optional<std::vector<Dim>> out;
+      if (x->has_shape && x->shape.size() == 3 && v && v->has_shape && v->shape.size() == 3)
+        out = std::vector<Dim>{x->shape[0], x->shape[1], v->shape[2]};
+      set(0, x->dtype, out);
+      return;
+    }
     if (op == "IsNaN" || op == "IsInf") {
       if (x) set(0, DataType::Bool, xshape());
       return;

@@ -17,6 +17,9 @@ std::vector<std::unique_ptr<Pass>> PassesForLevel(GraphOptimizationLevel level, 
   passes.push_back(MakeMatMulAddFusion());
   passes.push_back(MakeDeadNodeElimination());
   if (level >= GraphOptimizationLevel::EnableExtended) {
+    // First of the level-2 fusions: it matches the attention scores' MatMul and Div before any
+    // fusion folds them into one node (it also matches a com.microsoft FusedMatMul there).
+    passes.push_back(MakeAttentionFusion(ctx));
     passes.push_back(MakeLayerNormFusion());
     passes.push_back(MakeGeluFusion());
     // Independent of the Conv/Gemm fusions below: a Conv output that feeds both halves of

@@ -42,5 +42,6 @@ std::unique_ptr<Pass> MakeGeluFusion();
 std::unique_ptr<Pass> MakeQuickGeluFusion(const OptimizerContext& ctx);
 std::unique_ptr<Pass> MakeConvActivationFusion(const OptimizerContext& ctx);
 std::unique_ptr<Pass> MakeGemmActivationFusion(const OptimizerContext& ctx);
+std::unique_ptr<Pass> MakeAttentionFusion(const OptimizerContext& ctx);
 
 }  // namespace onyx

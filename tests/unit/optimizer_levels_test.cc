@@ -23,6 +23,7 @@ TEST(OptimizerLevels, PassesPerLevel) {
                                           "DeadNodeElimination"};
   EXPECT_EQ(Names(GraphOptimizationLevel::EnableBasic), basic);
   std::vector<std::string> extended = basic;
+  extended.push_back("AttentionFusion");
   extended.push_back("LayerNormFusion");
   extended.push_back("GeluFusion");
   extended.push_back("QuickGeluFusion");

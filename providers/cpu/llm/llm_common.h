@@ -75,5 +75,6 @@ void RegisterAttentionKernels(KernelRegistry& r);    // attention.cc
 void RegisterLlmElementwiseKernels(KernelRegistry& r);  // rotary_norm.cc: RotaryEmbedding, RMSNormalization, SwiGLU, TensorScatter
 void RegisterRecurrentLlmKernels(KernelRegistry& r);   // linear_attention.cc: LinearAttention, CausalConvWithState
 void RegisterFlexAttentionKernels(KernelRegistry& r);  // flex_attention.cc (ai.onnx.preview)
+void RegisterMultiHeadAttentionKernels(KernelRegistry& r);  // multihead_attention.cc (com.microsoft)
 
 }  // namespace onyx

@@ -8,6 +8,7 @@ void RegisterLlmKernels(KernelRegistry& r) {
   RegisterLlmElementwiseKernels(r);
   RegisterRecurrentLlmKernels(r);
   RegisterFlexAttentionKernels(r);
+  RegisterMultiHeadAttentionKernels(r);
 }
 
 }  // namespace onyx
