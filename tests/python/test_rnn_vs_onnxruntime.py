@@ -75,3 +75,62 @@ def test_rnn_matches_onnxruntime(runtime, ort, op, batch, direction, layout, wei
     for g, w in zip(got, want):
         assert g.shape == w.shape and g.dtype == np.dtype(dtype)
         np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-5)
+
+
+# The LSTM's own per-step path (batch 1: R times the hidden state, the hidden units split over the
+# threads, the cell in one pass) and its packed input weights, at sizes where the split happens:
+# peepholes, clip, sequence_lens and initial states, against onnxruntime at 1 and 2 threads.
+LSTM_CASES = [(batch, hidden, direction, extras, threads)
+              for batch, hidden, direction, extras in [
+                  (1, 256, "forward", ()), (1, 75, "reverse", ("peepholes", "clip")),
+                  (1, 96, "bidirectional", ("peepholes", "lens", "states")), (1, 13, "forward", ("clip", "states")),
+                  (2, 96, "bidirectional", ("peepholes", "clip", "lens", "states")), (3, 40, "forward", ("lens",))]
+              for threads in (1, 2)]
+
+
+@pytest.mark.parametrize("batch,hidden,direction,extras,threads", LSTM_CASES)
+def test_lstm_step_path_matches_onnxruntime(runtime, ort, batch, hidden, direction, extras, threads):
+    rng = np.random.default_rng(zlib.crc32(repr((batch, hidden, direction, extras)).encode()))
+    seq, inp = 11, 24
+    dirs = 2 if direction == "bidirectional" else 1
+    s = 1.0 / np.sqrt(hidden)
+    inits = [numpy_helper.from_array(rng.uniform(-s, s, (dirs, 4 * hidden, inp)).astype(np.float32), "W"),
+             numpy_helper.from_array(rng.uniform(-s, s, (dirs, 4 * hidden, hidden)).astype(np.float32), "R"),
+             numpy_helper.from_array(rng.uniform(-s, s, (dirs, 8 * hidden)).astype(np.float32), "B")]
+    names = ["X", "W", "R", "B", "", "", "", ""]
+    inputs = [helper.make_tensor_value_info("X", TensorProto.FLOAT, [seq, batch, inp])]
+    feeds = {"X": rng.standard_normal((seq, batch, inp)).astype(np.float32)}
+    if "lens" in extras:
+        names[4] = "lens"
+        inputs.append(helper.make_tensor_value_info("lens", TensorProto.INT32, [batch]))
+        feeds["lens"] = np.array([seq - 3 - b for b in range(batch)], dtype=np.int32)
+    if "states" in extras:
+        names[5], names[6] = "h0", "c0"
+        for n in ("h0", "c0"):
+            inputs.append(helper.make_tensor_value_info(n, TensorProto.FLOAT, [dirs, batch, hidden]))
+            feeds[n] = rng.standard_normal((dirs, batch, hidden)).astype(np.float32)
+    if "peepholes" in extras:
+        names[7] = "P"
+        inits.append(numpy_helper.from_array(rng.uniform(-0.5, 0.5, (dirs, 3 * hidden)).astype(np.float32), "P"))
+    while names and names[-1] == "":
+        names.pop()
+    attrs = {"hidden_size": hidden, "direction": direction}
+    if "clip" in extras:
+        attrs["clip"] = 0.8
+    node = helper.make_node("LSTM", names, ["Y", "Y_h", "Y_c"], **attrs)
+    outs = [helper.make_tensor_value_info(o, TensorProto.FLOAT, None) for o in ("Y", "Y_h", "Y_c")]
+    model = helper.make_model(helper.make_graph([node], "lstm", inputs, outs, inits),
+                              opset_imports=[helper.make_opsetid("", 14)])
+    model.ir_version = 8
+    data = model.SerializeToString()
+
+    def session(mod):
+        so = mod.SessionOptions()
+        so.intra_op_num_threads = threads
+        return mod.InferenceSession(data, so, providers=["CPUExecutionProvider"])
+
+    got = session(runtime).run(None, feeds)
+    want = session(ort).run(None, feeds)
+    for g, w in zip(got, want):
+        assert g.shape == w.shape
+        np.testing.assert_allclose(g, w, rtol=1e-4, atol=2e-5)

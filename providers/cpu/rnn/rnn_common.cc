@@ -217,14 +217,28 @@ void WriteRnnOutputs(KernelContext& ctx, const RnnAttributes& attrs, const RnnIn
   if (y_c) write_state(2, *y_c);
 }
 
+std::vector<mlas::PackedB> PackInputWeights(const KernelInfo& info) {
+  std::vector<mlas::PackedB> packed;
+  const Tensor* W = info.ConstantInput(1);
+  // Constant folding creates kernels with every input constant to run them once: no packing then.
+  if (!W || info.ConstantInput(0) || !W->on_cpu() || W->dtype() != DataType::Float || W->rank() != 3 || W->size() == 0)
+    return packed;
+  const int64_t D = W->dim(0), GH = W->dim(1), I = W->dim(2);
+  for (int64_t d = 0; d < D; ++d) packed.push_back(mlas::PackB(true, I, GH, W->data<float>() + d * GH * I, I));
+  return packed;
+}
+
 void ProjectInputs(const float* x, int64_t rows, int64_t input_size, const float* w, int64_t gh, const float* bias,
-                   float* gx, ThreadPool* pool) {
+                   float* gx, ThreadPool* pool, const mlas::PackedB* packed) {
   if (rows == 0) return;
   for (int64_t r = 0; r < rows; ++r) {
     if (bias) std::memcpy(gx + r * gh, bias, gh * sizeof(float));
     else std::fill(gx + r * gh, gx + (r + 1) * gh, 0.f);
   }
-  // One GEMM for every step: W is read as stored, transposed by the packing.
+  // One GEMM for every step. A single row is left to Sgemm's matrix-vector path.
+  if (packed && rows > 1 && packed->K() == input_size && packed->N() == gh)
+    return mlas::SgemmPacked(false, rows, gh, input_size, 1.f, x, input_size, *packed, 1.f, gx, gh, pool);
+  // W is read as stored, transposed by the packing.
   mlas::Sgemm(false, true, rows, gh, input_size, 1.f, x, input_size, w, input_size, 1.f, gx, gh, pool);
 }
 

@@ -7,6 +7,7 @@
 
 #include "cpu_kernels.h"
 #include "kernel_utils.h"
+#include "mlas/gemm.h"
 #include "mlas/rnn_activations.h"
 
 namespace onyx::rnn {
@@ -68,8 +69,13 @@ RnnInputs ReadRnnInputs(const KernelContext& ctx, const RnnAttributes& attrs, in
 void WriteRnnOutputs(KernelContext& ctx, const RnnAttributes& attrs, const RnnInputs& in, const std::vector<float>& y,
                      const std::vector<float>& y_h, const std::vector<float>* y_c);
 
+// W ([dirs, GH, I]) packed per direction when the kernel is created, when it is a float
+// initializer: the input projection of every Run() then skips packing it. Empty otherwise.
+std::vector<mlas::PackedB> PackInputWeights(const KernelInfo& info);
+
 // gx[r, :] = x[r, :] * W^T + bias for rows r in [0, rows): W is [GH, I], bias [GH] or null.
+// packed, when not null and of W's shape, is W packed by PackInputWeights.
 void ProjectInputs(const float* x, int64_t rows, int64_t input_size, const float* w, int64_t gh, const float* bias,
-                   float* gx, ThreadPool* pool);
+                   float* gx, ThreadPool* pool, const mlas::PackedB* packed = nullptr);
 
 }  // namespace onyx::rnn

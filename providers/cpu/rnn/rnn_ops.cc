@@ -3,10 +3,12 @@
 // step with one GEMM, then runs the recurrence with one GEMM per step for the hidden state.
 #include <algorithm>
 #include <cstring>
+#include <functional>
 
 #include "core/thread_pool.h"
 #include "mlas/gemm.h"
 #include "mlas/rnn_gemm.h"
+#include "mlas/rnn_lstm.h"
 #include "rnn/rnn_common.h"
 
 namespace onyx::rnn {
@@ -186,7 +188,9 @@ class GruKernel final : public OpKernel {
 class LstmKernel final : public OpKernel {
  public:
   explicit LstmKernel(const KernelInfo& info)
-      : attrs_(info, {"Sigmoid", "Tanh", "Tanh"}), input_forget_(info.GetInt("input_forget", 0) != 0) {}
+      : attrs_(info, {"Sigmoid", "Tanh", "Tanh"}),
+        input_forget_(info.GetInt("input_forget", 0) != 0),
+        packed_w_(PackInputWeights(info)) {}
 
   void Compute(KernelContext& ctx) const override {
     RnnInputs in = ReadRnnInputs(ctx, attrs_, 4, true);
@@ -199,15 +203,18 @@ class LstmKernel final : public OpKernel {
     for (int64_t d = 0; d < in.dirs && Bn > 0 && H > 0; ++d) {  // (empty batch or state: nothing to run)
       const bool reverse = d == 1 || !attrs_.forward;
       const DirectionWeights w = Weights(in, d, 4);
-      const Activation& f = attrs_.activations[3 * d];
-      const Activation& g = attrs_.activations[3 * d + 1];
-      const Activation& hact = attrs_.activations[3 * d + 2];
       const float* P = in.has_peepholes ? in.P.data() + d * 3 * H : nullptr;
       for (int64_t i = 0; i < GH; ++i) bias[i] = w.Wb[i] + w.Rb[i];
-      ProjectInputs(in.X.data(), S * Bn, in.input_size, w.W, GH, bias.data(), gx.data(), pool);
-      const RecurrentWeights rw(w.R, GH, H, Bn);
+      ProjectInputs(in.X.data(), S * Bn, in.input_size, w.W, GH, bias.data(), gx.data(), pool,
+                    d < static_cast<int64_t>(packed_w_.size()) ? &packed_w_[d] : nullptr);
       float* h = y_h.data() + d * Bn * H;
       float* c = y_c.data() + d * Bn * H;
+      const bool fused = FusedCell(d);
+      if (fused && Bn == 1) {
+        RunOneRow(in, d, reverse, w.R, P, gx.data(), h, c, gates.data(), y, pool);
+        continue;
+      }
+      const RecurrentWeights rw(w.R, GH, H, Bn);
       for (int64_t s = 0; s < S; ++s) {
         const int64_t t = StepTime(s, S, reverse);
         std::memcpy(gates.data(), gx.data() + t * Bn * GH, Bn * GH * sizeof(float));
@@ -215,37 +222,12 @@ class LstmKernel final : public OpKernel {
         ForRows(pool, Bn, H, [&](int64_t b) {
           if (t >= in.lens[b]) return;
           float* gi = gates.data() + b * GH;
-          float* go = gi + H;
-          float* gf = gi + 2 * H;
-          float* gc = gi + 3 * H;
-          float* cb = c + b * H;
-          if (P) {
-            for (int64_t i = 0; i < H; ++i) {
-              gi[i] += P[i] * cb[i];
-              gf[i] += P[2 * H + i] * cb[i];
-            }
+          if (fused) {
+            mlas::LstmCell(CellArgs(gi, H, c + b * H, h + b * H, YRow(y, in, t, d, b), P), H);
+            return;
           }
-          MaybeClip(gi, H, attrs_.clip);
-          f.Apply(gi, H);
-          if (input_forget_) {
-            for (int64_t i = 0; i < H; ++i) gf[i] = 1.f - gi[i];
-          } else {
-            MaybeClip(gf, H, attrs_.clip);
-            f.Apply(gf, H);
-          }
-          MaybeClip(gc, H, attrs_.clip);
-          g.Apply(gc, H);
-          for (int64_t i = 0; i < H; ++i) cb[i] = gf[i] * cb[i] + gi[i] * gc[i];
-          if (P)
-            for (int64_t i = 0; i < H; ++i) go[i] += P[H + i] * cb[i];
-          MaybeClip(go, H, attrs_.clip);
-          f.Apply(go, H);
-          float* ac = act_c.data() + b * H;
-          std::memcpy(ac, cb, H * sizeof(float));
-          hact.Apply(ac, H);
-          float* hb = h + b * H;
-          for (int64_t i = 0; i < H; ++i) hb[i] = go[i] * ac[i];
-          std::memcpy(YRow(y, in, t, d, b), hb, H * sizeof(float));
+          GenericCell(d, gi, H, c + b * H, h + b * H, act_c.data() + b * H, P);
+          std::memcpy(YRow(y, in, t, d, b), h + b * H, H * sizeof(float));
         });
       }
     }
@@ -253,8 +235,94 @@ class LstmKernel final : public OpKernel {
   }
 
  private:
+  // Whether direction d's cell is the one mlas::LstmCell computes: sigmoid gates, tanh for the
+  // cell and hidden state (the defaults), the forget gate of its own.
+  bool FusedCell(int64_t d) const {
+    if (input_forget_) return false;
+    const Activation* a = &attrs_.activations[3 * d];
+    return a[0].kind == mlas::RnnActivation::Sigmoid && a[1].kind == mlas::RnnActivation::Tanh &&
+           a[2].kind == mlas::RnnActivation::Tanh;
+  }
+
+  mlas::LstmCellArgs CellArgs(float* gi, int64_t H, float* c, float* h_out, float* y_out, const float* P) const {
+    mlas::LstmCellArgs a{gi, gi + H, gi + 2 * H, gi + 3 * H, c, h_out, y_out};
+    if (P) a.p_i = P, a.p_o = P + H, a.p_f = P + 2 * H;
+    a.clip = attrs_.clip;
+    return a;
+  }
+
+  // Batch 1 with the fused cell: each step is one matrix-vector product with R as stored, plus
+  // the cell. The pool splits the hidden units into blocks: a block computes its rows of the four
+  // gates and then their cells, so a step is one parallel section, and each thread keeps reading
+  // the same rows of R (about half of R per thread with two, which then stays in its core's L2).
+  // The hidden state is double-buffered: every block reads all of the previous one.
+  void RunOneRow(const RnnInputs& in, int64_t d, bool reverse, const float* R, const float* P, const float* gx,
+                 float* h, float* c, float* gates, std::vector<float>& y, ThreadPool* pool) const {
+    const int64_t S = in.seq, H = in.hidden, GH = 4 * H;
+    constexpr int64_t kUnit = 8;  // hidden units per item: whole vectors for the cell
+    const int64_t units = (H + kUnit - 1) / kUnit;
+    std::vector<float> other(static_cast<size_t>(H));
+    float* h_prev = h;
+    float* h_next = other.data();
+    const float* g_in = nullptr;
+    float* y_row = nullptr;
+    auto block = [&](int64_t u0, int64_t u1) {
+      const int64_t j0 = u0 * kUnit, n = std::min(H, u1 * kUnit) - j0;
+      for (int64_t g = 0; g < 4; ++g)
+        mlas::RnnGemv(R + (g * H + j0) * H, H, n, H, h_prev, g_in + g * H + j0, gates + g * H + j0);
+      mlas::LstmCellArgs a = CellArgs(gates + j0, H, c + j0, h_next + j0, y_row + j0, P ? P + j0 : nullptr);
+      mlas::LstmCell(a, n);
+    };
+    const std::function<void(int64_t, int64_t)> fn = block;
+    const double cost = 2.0 * 4 * static_cast<double>(H) * kUnit;
+    for (int64_t s = 0; s < S; ++s) {
+      const int64_t t = StepTime(s, S, reverse);
+      if (t >= in.lens[0]) continue;
+      g_in = gx + t * GH;
+      y_row = YRow(y, in, t, d, 0);
+      ParallelFor(pool, units, cost, fn);
+      std::swap(h_prev, h_next);
+    }
+    if (h_prev != h) std::memcpy(h, h_prev, H * sizeof(float));
+  }
+
+  // The cell for any activations, in separate passes.
+  void GenericCell(int64_t d, float* gi, int64_t H, float* cb, float* hb, float* ac, const float* P) const {
+    const Activation& f = attrs_.activations[3 * d];
+    const Activation& g = attrs_.activations[3 * d + 1];
+    const Activation& hact = attrs_.activations[3 * d + 2];
+    float* go = gi + H;
+    float* gf = gi + 2 * H;
+    float* gc = gi + 3 * H;
+    if (P) {
+      for (int64_t i = 0; i < H; ++i) {
+        gi[i] += P[i] * cb[i];
+        gf[i] += P[2 * H + i] * cb[i];
+      }
+    }
+    MaybeClip(gi, H, attrs_.clip);
+    f.Apply(gi, H);
+    if (input_forget_) {
+      for (int64_t i = 0; i < H; ++i) gf[i] = 1.f - gi[i];
+    } else {
+      MaybeClip(gf, H, attrs_.clip);
+      f.Apply(gf, H);
+    }
+    MaybeClip(gc, H, attrs_.clip);
+    g.Apply(gc, H);
+    for (int64_t i = 0; i < H; ++i) cb[i] = gf[i] * cb[i] + gi[i] * gc[i];
+    if (P)
+      for (int64_t i = 0; i < H; ++i) go[i] += P[H + i] * cb[i];
+    MaybeClip(go, H, attrs_.clip);
+    f.Apply(go, H);
+    std::memcpy(ac, cb, H * sizeof(float));
+    hact.Apply(ac, H);
+    for (int64_t i = 0; i < H; ++i) hb[i] = go[i] * ac[i];
+  }
+
   RnnAttributes attrs_;
   bool input_forget_;
+  std::vector<mlas::PackedB> packed_w_;  // per direction, when W is a float initializer
 };
 
 void Reg(KernelRegistry& r, const char* op, KernelFactory f) {
