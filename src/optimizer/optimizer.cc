@@ -19,6 +19,10 @@ std::vector<std::unique_ptr<Pass>> PassesForLevel(GraphOptimizationLevel level, 
   if (level >= GraphOptimizationLevel::EnableExtended) {
     passes.push_back(MakeLayerNormFusion());
     passes.push_back(MakeGeluFusion());
+    // After GeluFusion, which writes the Gelu that the bias Add feeds.
+    passes.push_back(MakeBiasGeluFusion(ctx));
+    // After LayerNormFusion, which writes the LayerNormalization that the residual Add feeds.
+    passes.push_back(MakeSkipLayerNormFusion(ctx));
     // Independent of the Conv/Gemm fusions below: a Conv output that feeds both halves of
     // Mul(x, Sigmoid(x)) has two readers, so they never take its Sigmoid.
     passes.push_back(MakeQuickGeluFusion(ctx));

@@ -40,6 +40,8 @@ std::unique_ptr<Pass> MakeMatMulAddFusion();
 std::unique_ptr<Pass> MakeLayerNormFusion();
 std::unique_ptr<Pass> MakeGeluFusion();
 std::unique_ptr<Pass> MakeQuickGeluFusion(const OptimizerContext& ctx);
+std::unique_ptr<Pass> MakeBiasGeluFusion(const OptimizerContext& ctx);
+std::unique_ptr<Pass> MakeSkipLayerNormFusion(const OptimizerContext& ctx);
 std::unique_ptr<Pass> MakeConvActivationFusion(const OptimizerContext& ctx);
 std::unique_ptr<Pass> MakeGemmActivationFusion(const OptimizerContext& ctx);
 
