@@ -42,6 +42,7 @@ std::unique_ptr<Pass> MakeGeluFusion();
 std::unique_ptr<Pass> MakeQuickGeluFusion(const OptimizerContext& ctx);
 std::unique_ptr<Pass> MakeBiasGeluFusion(const OptimizerContext& ctx);
 std::unique_ptr<Pass> MakeSkipLayerNormFusion(const OptimizerContext& ctx);
+std::unique_ptr<Pass> MakeMatMulScaleFusion(const OptimizerContext& ctx);
 std::unique_ptr<Pass> MakeConvActivationFusion(const OptimizerContext& ctx);
 std::unique_ptr<Pass> MakeGemmActivationFusion(const OptimizerContext& ctx);
 

@@ -1,7 +1,7 @@
 """A BERT-like encoder layer (self-attention with the score Div, residual Adds before
 LayerNormalization, the feed-forward bias Add before the erf GELU): onyx at level 2 fuses it into
-onnxruntime's com.microsoft BiasGelu and SkipLayerNormalization (the residual sum, read again by
-the next residual, as SkipLayerNormalization's 4th output). The outputs equal onnxruntime's on the
+onnxruntime's com.microsoft BiasGelu, SkipLayerNormalization (the residual sum, read again by
+the next residual, as SkipLayerNormalization's 4th output) and FusedMatMul (the scores' Div). The outputs equal onnxruntime's on the
 original model, and the optimized model onyx saves loads and runs in onnxruntime with the same
 outputs."""
 import collections
@@ -105,6 +105,7 @@ def test_encoder_fusions_match_onnxruntime(gelu, runtime, ort, tmp_path):
     assert ops["BiasGelu"] == layers, dict(ops)
     assert ops["SkipLayerNormalization"] == 2 * layers, dict(ops)
     assert ops["LayerNormalization"] == 0 and ops["Gelu"] == 0 and ops["Erf"] == 0, dict(ops)
+    assert ops["FusedMatMul"] == layers and ops["Div"] == 0, dict(ops)  # the attention scores' scale
     # Left: the 5 bias Adds of the attention and output projections per layer, and the final Add.
     assert ops["Add"] == 5 * layers + 1, dict(ops)
     skips = [n for n in saved.graph.node if n.op_type == "SkipLayerNormalization"]

@@ -360,3 +360,89 @@ TEST(FloatBinaryFastPath, MatchesElementwiseResultForEveryForm) {
 
 }  // namespace
 }  // namespace onyx::testing
+
+namespace onyx::testing {
+namespace {
+
+// ---- FusedMatMul -----------------------------------------------------------------------------
+
+struct ScaleSpec {
+  std::string op = "Div";
+  bool scale_first = false;  // Mul(s, MatMul)
+  float s = 8.f;
+  std::vector<int64_t> s_shape = {};
+  bool expose_product = false;
+  bool s_is_input = false;
+};
+
+// a [2,3,4,5] x b [2,3,5,6] (attention-like batched product) -> scale -> y
+std::string ScaleModel(const ScaleSpec& s) {
+  GraphBuilder g;
+  g.Input("a", DataType::Float, {int64_t(2), int64_t(3), int64_t(4), int64_t(5)})
+      .Input("b", DataType::Float, {int64_t(2), int64_t(3), int64_t(5), int64_t(6)})
+      .Output("y", DataType::Float);
+  Tensor c(DataType::Float, s.s_shape);
+  c.data<float>()[0] = s.s;
+  if (s.s_is_input) g.Input("s", DataType::Float, {});
+  else g.Initializer("s", c);
+  g.Node("MatMul", {"a", "b"}, {"p"});
+  if (s.expose_product) g.Output("p", DataType::Float);
+  g.Node(s.op, s.scale_first ? std::vector<std::string>{"s", "p"} : std::vector<std::string>{"p", "s"}, {"y"});
+  return BuildModel(g, 17);
+}
+
+Feeds ScaleFeeds(const ScaleSpec& s) {
+  Feeds f = {{"a", RandomTensor(DataType::Float, {2, 3, 4, 5}, 1, -2, 2)}, {"b", RandomTensor(DataType::Float, {2, 3, 5, 6}, 2, -2, 2)}};
+  if (s.s_is_input) f.push_back({"s", FloatScalar(s.s)});
+  return f;
+}
+
+void ExpectScaleFused(const ScaleSpec& s, float alpha) {
+  const std::string model = ScaleModel(s);
+  const std::shared_ptr<Graph> g = AfterPass(model, MakeMatMulScaleFusion);
+  ASSERT_EQ(Ops(g), (std::vector<std::string>{"FusedMatMul"}));
+  const Node& n = g->nodes[0];
+  EXPECT_EQ(n.domain, "com.microsoft");
+  EXPECT_EQ(n.inputs, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(n.outputs, (std::vector<std::string>{"y"}));
+  const Attribute* a = n.FindAttribute("alpha");
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(a->f, alpha);
+  SessionPair sessions(model, kExtended);
+  EXPECT_EQ(CountOps(sessions.optimized, "FusedMatMul"), 1);
+  EXPECT_EQ(CountOps(sessions.optimized, "MatMul"), 0);
+  ExpectSameOutputs(sessions, ScaleFeeds(s), /*tol=*/1e-6);  // alpha * sum rounds unlike sum / s
+}
+
+void ExpectScaleKept(const ScaleSpec& s) {
+  const std::string model = ScaleModel(s);
+  SessionPair sessions(model, kExtended);
+  EXPECT_EQ(CountOps(sessions.optimized, "FusedMatMul"), 0);
+  EXPECT_EQ(CountOps(sessions.optimized, "MatMul"), 1);
+  ExpectSameOutputs(sessions, ScaleFeeds(s), 0);
+}
+
+TEST(MatMulScaleFusion, DivByScalar) { ExpectScaleFused({}, 0.125f); }
+TEST(MatMulScaleFusion, MulByScalar) { ExpectScaleFused({.op = "Mul", .s = 0.5f}, 0.5f); }
+TEST(MatMulScaleFusion, MulScalarFirst) { ExpectScaleFused({.op = "Mul", .scale_first = true, .s = 3.f}, 3.f); }
+TEST(MatMulScaleFusion, ScalarOfShapeOne) { ExpectScaleFused({.s = 4.f, .s_shape = {1}}, 0.25f); }
+TEST(MatMulScaleFusion, DivisorFirstIsLeftAlone) { ExpectScaleKept({.scale_first = true}); }
+TEST(MatMulScaleFusion, DivByZeroIsLeftAlone) { ExpectScaleKept({.s = 0.f}); }
+TEST(MatMulScaleFusion, ProductAsGraphOutputIsLeftAlone) { ExpectScaleKept({.expose_product = true}); }
+TEST(MatMulScaleFusion, ScaleNotFixedIsLeftAlone) { ExpectScaleKept({.s_is_input = true}); }
+TEST(MatMulScaleFusion, ScaleThatRaisesTheRankIsLeftAlone) { ExpectScaleKept({.s_shape = {1, 1, 1, 1, 1}}); }
+
+TEST(FusedMatMulKernel, TransposingFormsAreRefused) {
+  Node node;
+  node.op_type = "FusedMatMul";
+  node.domain = "com.microsoft";
+  node.opset = 1;
+  node.attributes["transB"] = IntAttr(1);
+  node.inputs = {"a", "b"};
+  node.outputs = {"y"};
+  const Tensor a = RandomTensor(DataType::Float, {2, 2}, 1);
+  EXPECT_THROW(EvaluateNode(node, {Value(a), Value(a)}, TestRegistry(), kCpuProvider), Error);
+}
+
+}  // namespace
+}  // namespace onyx::testing
