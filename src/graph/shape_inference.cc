@@ -58,7 +58,7 @@ struct Known {
 };
 
 class Inferencer {
-  inline static const std::string kConv = "Conv", kGemm = "Gemm";
+  inline static const std::string kConv = "Conv", kGemm = "Gemm", kMatMul = "MatMul";
 
  public:
   explicit Inferencer(Graph& g) : g_(g) {}
@@ -203,13 +203,20 @@ class Inferencer {
     // com.microsoft's fused ops (the optimizer's Conv/Gemm + activation fusions) shape as the
     // op they extend.
     const bool ms = n.domain == "com.microsoft";
-    const std::string& op = ms && n.op_type == "FusedConv" ? kConv : ms && n.op_type == "FusedGemm" ? kGemm : n.op_type;
+    // FusedMatMul without transposes (what the optimizer writes) shapes as MatMul.
+    const bool plain_fused_matmul = ms && n.op_type == "FusedMatMul" && IntAttr(n, "transA", 0) == 0 &&
+                                    IntAttr(n, "transB", 0) == 0 && IntAttr(n, "transBatchA", 0) == 0 &&
+                                    IntAttr(n, "transBatchB", 0) == 0;
+    const std::string& op = ms && n.op_type == "FusedConv"   ? kConv
+                            : ms && n.op_type == "FusedGemm" ? kGemm
+                            : plain_fused_matmul             ? kMatMul
+                                                             : n.op_type;
     static const std::unordered_set<std::string> same = {
         "Identity", "Abs", "Neg", "Relu", "Sigmoid", "Tanh", "Exp", "Log", "Sqrt", "Erf", "Reciprocal", "Floor",
         "Ceil", "Round", "Sign", "Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh",
         "Atanh", "LeakyRelu", "Elu", "Selu", "Celu", "HardSigmoid", "HardSwish", "Softplus", "Softsign", "Gelu",
         "QuickGelu", "Mish", "Clip", "Softmax", "LogSoftmax", "Hardmax", "Dropout", "LRN", "BatchNormalization",
-        "InstanceNormalization", "LayerNormalization", "GroupNormalization", "CumSum", "Trilu", "Shrink",
+        "InstanceNormalization", "LayerNormalization", "GroupNormalization", "BiasGelu", "SkipLayerNormalization", "CumSum", "Trilu", "Shrink",
         "ThresholdedRelu", "MeanVarianceNormalization", "BitwiseNot", "Not", "PRelu", "Binarizer"};
     static const std::unordered_set<std::string> binary = {
         "Add", "Sub", "Mul", "Div", "Pow", "Mod", "Max", "Min", "Sum", "Mean", "And", "Or", "Xor", "BitShift",
@@ -227,7 +234,8 @@ class Inferencer {
       if (!x) return;
       set(0, x->dtype, xshape());
       if (op == "Dropout") set(1, DataType::Bool, xshape());
-      if (op == "LayerNormalization" && x->has_shape) {
+      if (op == "SkipLayerNormalization") set(3, x->dtype, xshape());  // input_skip_bias_sum
+      if ((op == "LayerNormalization" || op == "SkipLayerNormalization") && x->has_shape) {
         std::vector<Dim> stat = x->shape;
         int64_t axis = Axis(IntAttr(n, "axis", -1), stat.size());
         for (size_t i = static_cast<size_t>(std::max<int64_t>(axis, 0)); i < stat.size(); ++i) stat[i] = Fixed(1);

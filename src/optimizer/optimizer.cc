@@ -22,6 +22,11 @@ std::vector<std::unique_ptr<Pass>> PassesForLevel(GraphOptimizationLevel level, 
     passes.push_back(MakeAttentionFusion(ctx));
     passes.push_back(MakeLayerNormFusion());
     passes.push_back(MakeGeluFusion());
+    // After GeluFusion, which writes the Gelu that the bias Add feeds.
+    passes.push_back(MakeBiasGeluFusion(ctx));
+    // After LayerNormFusion, which writes the LayerNormalization that the residual Add feeds.
+    passes.push_back(MakeSkipLayerNormFusion(ctx));
+    passes.push_back(MakeMatMulScaleFusion(ctx));
     // Independent of the Conv/Gemm fusions below: a Conv output that feeds both halves of
     // Mul(x, Sigmoid(x)) has two readers, so they never take its Sigmoid.
     passes.push_back(MakeQuickGeluFusion(ctx));

@@ -26,6 +26,9 @@ TEST(OptimizerLevels, PassesPerLevel) {
   extended.push_back("AttentionFusion");
   extended.push_back("LayerNormFusion");
   extended.push_back("GeluFusion");
+  extended.push_back("BiasGeluFusion");
+  extended.push_back("SkipLayerNormFusion");
+  extended.push_back("MatMulScaleFusion");
   extended.push_back("QuickGeluFusion");
   extended.push_back("ConvActivationFusion");
   extended.push_back("GemmActivationFusion");

@@ -118,6 +118,34 @@ struct QuickGeluOp {
   float alpha;
 };
 
+// com.microsoft BiasGelu(A, B) = Gelu(A + B), erf form, B a vector as long as A's last dim (the
+// optimizer's BiasGeluFusion writes it for Add(x, bias) -> Gelu, as onnxruntime's fusion does).
+// Float, as onnxruntime's CPU kernel. One pass: each row's sum stays in L1 for the GELU.
+class BiasGeluKernel final : public OpKernel {
+ public:
+  explicit BiasGeluKernel(const KernelInfo&) {}
+  void Compute(KernelContext& ctx) const override {
+    CheckSameType(ctx, 0, 1);
+    const Tensor& A = ctx.Input(0);
+    const Tensor& B = ctx.Input(1);
+    if (A.dtype() != DataType::Float)
+      throw ctx.MakeError(ErrorCode::NotImplemented, std::string("element type ") + DataTypeName(A.dtype()) + " is not supported");
+    if (A.rank() < 1 || B.rank() != 1 || B.dim(0) != A.dim(A.rank() - 1))
+      throw ctx.MakeError(ErrorCode::InvalidArgument, "input 1 (bias) must be 1-D with the last dim of input 0: got " +
+                                                          ShapeToString(B.shape()) + " for input 0 of shape " +
+                                                          ShapeToString(A.shape()));
+    Tensor& Y = ctx.Output(0, DataType::Float, A.shape());
+    const int64_t n = B.size();
+    if (Y.size() == 0) return;
+    const float* a = A.data<float>();
+    const float* b = B.data<float>();
+    float* y = Y.data<float>();
+    ParallelFor(ctx.thread_pool(), Y.size() / n, static_cast<double>(n) * GeluOp::kCost, [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; ++r) mlas::BiasGeluErfF32(a + r * n, b, y + r * n, n);
+    });
+  }
+};
+
 }  // namespace
 
 void RegisterActivationKernels(KernelRegistry& r) {
@@ -148,6 +176,15 @@ void RegisterActivationKernels(KernelRegistry& r) {
   quick_gelu.types = TypeSetList(kFloats);
   quick_gelu.factory = MakeFactory<UnaryKernel<kFloats, QuickGeluOp>>();
   r.Register(std::move(quick_gelu));
+  KernelDef bias_gelu;
+  bias_gelu.provider = kCpuProvider;
+  bias_gelu.domain = "com.microsoft";
+  bias_gelu.op_type = "BiasGelu";
+  bias_gelu.since_version = 1;
+  bias_gelu.end_version = INT64_MAX;
+  bias_gelu.types = {DataType::Float};
+  bias_gelu.factory = MakeFactory<BiasGeluKernel>();
+  r.Register(std::move(bias_gelu));
 }
 
 }  // namespace onyx::math

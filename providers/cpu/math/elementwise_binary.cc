@@ -8,15 +8,23 @@ namespace onyx::math {
 namespace {
 
 struct AddOp : OpBase {
+  static constexpr bool kHasF32 = true;
+  static constexpr mlas::BinaryF32Op kF32Op = mlas::BinaryF32Op::Add;
   template <typename C> C operator()(C a, C b) const { return WrapAdd(a, b); }
 };
 struct SubOp : OpBase {
+  static constexpr bool kHasF32 = true;
+  static constexpr mlas::BinaryF32Op kF32Op = mlas::BinaryF32Op::Sub;
   template <typename C> C operator()(C a, C b) const { return WrapSub(a, b); }
 };
 struct MulOp : OpBase {
+  static constexpr bool kHasF32 = true;
+  static constexpr mlas::BinaryF32Op kF32Op = mlas::BinaryF32Op::Mul;
   template <typename C> C operator()(C a, C b) const { return WrapMul(a, b); }
 };
 struct DivOp : OpBase {
+  static constexpr bool kHasF32 = true;
+  static constexpr mlas::BinaryF32Op kF32Op = mlas::BinaryF32Op::Div;
   template <typename T>
   static void Check(const KernelContext& ctx, const Tensor& b) { CheckNoZeroDivisor<T>(ctx, b); }
   template <typename C> C operator()(C a, C b) const {

@@ -100,9 +100,19 @@ bool UsePacked(const mlas::PackedB& packed, int64_t N, int64_t K) {
   return !packed.empty() && packed.K() == K && packed.N() == N;
 }
 
+// MatMul, and com.microsoft FusedMatMul (fused): alpha * MatMul(A, B), the scale applied by the
+// GEMM. The optimizer's MatMulScaleFusion writes it without transposes, as onnxruntime's fusion
+// does for MatMul followed by Div/Mul by a constant; the transposing forms are refused.
 class MatMulKernel final : public OpKernel {
  public:
-  explicit MatMulKernel(const KernelInfo& info) : packed_b_(PackConstantB(info, false)) {}
+  MatMulKernel(const KernelInfo& info, bool fused)
+      : alpha_(fused ? info.GetFloat("alpha", 1.f) : 1.f), packed_b_(PackConstantB(info, false)) {
+    if (fused)
+      for (const char* a : {"transA", "transB", "transBatchA", "transBatchB"})
+        if (info.GetInt(a, 0) != 0)
+          throw info.MakeError(ErrorCode::NotImplemented, std::string("FusedMatMul with ") + a + " = 1 is not supported");
+  }
+  explicit MatMulKernel(const KernelInfo& info) : MatMulKernel(info, false) {}
   // A packed B is rank 2, so every product takes the packed path below.
   bool PackedConstantInput(size_t i) const override { return i == 1 && !packed_b_.empty(); }
   void Compute(KernelContext& ctx) const override {
@@ -132,11 +142,11 @@ class MatMulKernel final : public OpKernel {
       if (ShapeSize(batch_b) == 1 && ShapeSize(batch_a) == nbatch) {
         if constexpr (std::is_same_v<T, float>) {
           if (UsePacked(packed_b_, N, K)) {
-            mlas::SgemmPacked(false, nbatch * M, N, K, 1.f, pa, K, packed_b_, 0.f, py, N, pool);
+            mlas::SgemmPacked(false, nbatch * M, N, K, alpha_, pa, K, packed_b_, 0.f, py, N, pool);
             return;
           }
         }
-        Gemm<T>(false, false, nbatch * M, N, K, 1.f, pa, pb, 0.f, py, pool);
+        Gemm<T>(false, false, nbatch * M, N, K, alpha_, pa, pb, 0.f, py, pool);
         return;
       }
       const std::vector<int64_t> sa = BroadcastStrides(batch_a, batch), sb = BroadcastStrides(batch_b, batch);
@@ -161,16 +171,17 @@ class MatMulKernel final : public OpKernel {
         // Many small products (attention heads): one whole GEMM per task.
         pool->ParallelFor(nbatch, flops, [&](int64_t b0, int64_t b1) {
           for (int64_t i = b0; i < b1; ++i)
-            Gemm<T>(false, false, M, N, K, 1.f, pa + off_a[i], pb + off_b[i], 0.f, py + i * M * N, nullptr);
+            Gemm<T>(false, false, M, N, K, alpha_, pa + off_a[i], pb + off_b[i], 0.f, py + i * M * N, nullptr);
         });
       } else {
         for (int64_t i = 0; i < nbatch; ++i)
-          Gemm<T>(false, false, M, N, K, 1.f, pa + off_a[i], pb + off_b[i], 0.f, py + i * M * N, pool);
+          Gemm<T>(false, false, M, N, K, alpha_, pa + off_a[i], pb + off_b[i], 0.f, py + i * M * N, pool);
       }
     });
   }
 
  private:
+  float alpha_;
   mlas::PackedB packed_b_;
 };
 
@@ -268,6 +279,13 @@ void RegisterMatMulKernels(KernelRegistry& r) {
   fused.types = TypeSetList(kFloats);
   fused.factory = [](const KernelInfo& info) -> std::unique_ptr<OpKernel> { return std::make_unique<GemmKernel>(info, true); };
   r.Register(std::move(fused));
+  KernelDef fused_matmul;
+  fused_matmul.provider = kCpuProvider;
+  fused_matmul.domain = "com.microsoft";
+  fused_matmul.op_type = "FusedMatMul";
+  fused_matmul.types = TypeSetList(kFloats);
+  fused_matmul.factory = [](const KernelInfo& info) -> std::unique_ptr<OpKernel> { return std::make_unique<MatMulKernel>(info, true); };
+  r.Register(std::move(fused_matmul));
 }
 
 }  // namespace onyx::math

@@ -147,14 +147,48 @@ void QuickGeluF32(const float* x, float* y, int64_t n, float alpha) {
   QuickGeluPortable(x, y, n, alpha);
 }
 
-ONYX_CLONES void GeluErfF32(const float* x, float* y, int64_t n) {
+namespace {
+
+// The body of GeluErfF32, inlined into each caller's clone. x and y must not overlap: the tail
+// fix-up reads x after y is written.
+ONYX_INLINE void GeluErfLoop(const float* x, float* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) {
     const float v = x[i];
     y[i] = 0.5f * v * (1.f + ErfCore(v * 0.70710678118654752f));
   }
   // Below -2.5, 1 + erf(x/sqrt2) cancels to a few ulps of 1; erfc keeps the tiny tail exact.
+  // A branch-free (vectorised) scan first: most rows hold no such element.
+  int any = 0;
+  for (int64_t i = 0; i < n; ++i) any |= x[i] < -2.5f;
+  if (!any) return;
   for (int64_t i = 0; i < n; ++i)
     if (x[i] < -2.5f) y[i] = 0.5f * x[i] * __builtin_erfcf(-x[i] * 0.70710678118654752f);
+}
+
+}  // namespace
+
+// In place (x == y), a chunk at a time through a stack buffer, so that the tail fix-up sees x.
+ONYX_CLONES void GeluErfF32(const float* x, float* y, int64_t n) {
+  if (x != y) return GeluErfLoop(x, y, n);
+  constexpr int64_t kChunk = 512;
+  float buf[kChunk];
+  for (int64_t i = 0; i < n; i += kChunk) {
+    const int64_t m = n - i < kChunk ? n - i : kChunk;
+    for (int64_t j = 0; j < m; ++j) buf[j] = x[i + j];
+    GeluErfLoop(buf, y + i, m);
+  }
+}
+
+// x + bias into a stack buffer a chunk at a time (in L1), then the GELU from there: one pass over
+// memory, and the same rounding as Add then Gelu.
+ONYX_CLONES void BiasGeluErfF32(const float* x, const float* bias, float* y, int64_t n) {
+  constexpr int64_t kChunk = 512;
+  float buf[kChunk];
+  for (int64_t i = 0; i < n; i += kChunk) {
+    const int64_t m = n - i < kChunk ? n - i : kChunk;
+    for (int64_t j = 0; j < m; ++j) buf[j] = x[i + j] + bias[i + j];
+    GeluErfLoop(buf, y + i, m);
+  }
 }
 
 // 1 + tanh(u) = 2 / (1 + exp(-2u)): no cancellation for very negative x.

@@ -16,6 +16,9 @@ void SigmoidF32(const float* x, float* y, int64_t n);
 void QuickGeluF32(const float* x, float* y, int64_t n, float alpha);
 // 0.5 * x * (1 + erf(x / sqrt(2)))
 void GeluErfF32(const float* x, float* y, int64_t n);
+// GeluErf(x + bias), bias as long as x (com.microsoft BiasGelu on one row); same bits as the
+// addition followed by GeluErfF32.
+void BiasGeluErfF32(const float* x, const float* bias, float* y, int64_t n);
 // 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))
 void GeluTanhF32(const float* x, float* y, int64_t n);
 
