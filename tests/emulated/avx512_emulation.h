@@ -14,6 +14,10 @@ inline __m512 _mm512_loadu_ps(const float* p) { __m512 r; std::memcpy(r.v, p, 64
 inline __m512 _mm512_set1_ps(float x) { __m512 r; for (int i = 0; i < 16; ++i) r.v[i] = x; return r; }
 inline __m512 _mm512_fmadd_ps(__m512 a, __m512 b, __m512 c) { __m512 r; for (int i = 0; i < 16; ++i) r.v[i] = std::fma(a.v[i], b.v[i], c.v[i]); return r; }
 inline __m512 _mm512_mul_ps(__m512 a, __m512 b) { __m512 r; for (int i = 0; i < 16; ++i) r.v[i] = a.v[i] * b.v[i]; return r; }
+inline __m512 _mm512_add_ps(__m512 a, __m512 b) { __m512 r; for (int i = 0; i < 16; ++i) r.v[i] = a.v[i] + b.v[i]; return r; }
+// As the instructions: the second operand when either is NaN.
+inline __m512 _mm512_max_ps(__m512 a, __m512 b) { __m512 r; for (int i = 0; i < 16; ++i) r.v[i] = a.v[i] > b.v[i] ? a.v[i] : b.v[i]; return r; }
+inline __m512 _mm512_min_ps(__m512 a, __m512 b) { __m512 r; for (int i = 0; i < 16; ++i) r.v[i] = a.v[i] < b.v[i] ? a.v[i] : b.v[i]; return r; }
 inline __m512 _mm512_maskz_loadu_ps(__mmask16 k, const void* p) {
   __m512 r; const float* f = static_cast<const float*>(p);
   for (int i = 0; i < 16; ++i) r.v[i] = (k >> i & 1) ? f[i] : 0.f;
