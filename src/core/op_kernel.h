@@ -102,6 +102,14 @@ class OpKernel {
  public:
   virtual ~OpKernel() = default;
   virtual void Compute(KernelContext& ctx) const = 0;
+  // The input whose storage output `output` may be written into (in place), or -1. The session
+  // hands the output that storage only when the input has the output's dtype and shape, no other
+  // reader after this node and no other view; the kernel then finds the input's values in its
+  // output (Output() leaves them there) and must produce a correct result either way.
+  virtual int InPlaceInput(size_t output) const {
+    (void)output;
+    return -1;
+  }
 };
 
 using KernelFactory = std::function<std::unique_ptr<OpKernel>(const KernelInfo&)>;
