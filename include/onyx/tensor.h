@@ -48,6 +48,8 @@ class Tensor {
   int64_t size() const { return size_; }  // number of elements
   size_t nbytes() const;                   // 0 for string tensors
   bool owns_data() const { return storage_ != nullptr; }
+  // Whether this tensor owns its storage and no other tensor (copy or view) shares it.
+  bool owns_data_alone() const { return storage_ != nullptr && storage_.use_count() == 1; }
   Device device() const { return device_; }
   bool on_cpu() const { return device_.is_cpu(); }
 

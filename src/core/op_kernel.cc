@@ -87,7 +87,14 @@ Tensor& KernelContext::Output(size_t i, DataType dtype, const std::vector<int64_
   // The slot may come with a block the session planned for it (a per-run arena); it serves when
   // the kernel asks for the shape that inference predicted.
   if (slot.defined() && slot.on_cpu() && (!p || p->is_cpu()) && slot.dtype() == dtype && slot.shape() == shape) {
-    if (slot.nbytes() && dtype != DataType::String) FillStorage(slot.raw_data(), slot.nbytes(), KernelOutputFill());
+    // A block handed over in place (OpKernel::InPlaceInput) still holds its input's values.
+    bool holds_input = false;
+    for (size_t in = 0; in < num_inputs() && !holds_input; ++in) {
+      const Value* v = InputValue(in);
+      holds_input = v && v->is_tensor() && v->tensor().raw_data() == slot.raw_data();
+    }
+    if (!holds_input && slot.nbytes() && dtype != DataType::String)
+      FillStorage(slot.raw_data(), slot.nbytes(), KernelOutputFill());
     return slot;
   }
   if (p && !p->is_cpu()) {

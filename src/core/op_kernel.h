@@ -106,6 +106,14 @@ class OpKernel {
   // (packed) copy at creation. When every reader of an initializer says so, the session drops the
   // original: Compute() then gets a tensor of the same type and shape without data (nullptr).
   virtual bool PackedConstantInput(size_t /*i*/) const { return false; }
+  // The input whose storage output `output` may be written into (in place), or -1. The session
+  // hands the output that storage only when the input has the output's dtype and shape, no other
+  // reader after this node and no other view; the kernel then finds the input's values in its
+  // output (Output() leaves them there) and must produce a correct result either way.
+  virtual int InPlaceInput(size_t output) const {
+    (void)output;
+    return -1;
+  }
 };
 
 using KernelFactory = std::function<std::unique_ptr<OpKernel>(const KernelInfo&)>;

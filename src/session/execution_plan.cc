@@ -97,6 +97,15 @@ class FrameKernelContext : public KernelContext {
     Value& v = frame_.values[step_.outputs[i]];
     v = Value(Tensor());
     if (frame_.arena) v = Value(frame_.plan->ArenaTensor(frame_, step_.outputs[i]));
+    if (!v.tensor().defined() && step_.in_place_input[i] >= 0) {
+      // An output the plan did not place (e.g. a symbolic batch) takes over its input's storage
+      // when that storage is the run's own heap block and nothing else shares it; KernelContext::
+      // Output keeps it only for the same dtype and shape. A planned input stays in its block.
+      const int src = step_.inputs[step_.in_place_input[i]];
+      const Value& in = frame_.values[src];
+      const bool planned = !frame_.plan->planned_buffer_.empty() && frame_.plan->planned_buffer_[src] >= 0;
+      if (!planned && in.is_tensor() && in.tensor().on_cpu() && in.tensor().owns_data_alone()) v = in;
+    }
     return v.tensor();
   }
 
@@ -330,6 +339,24 @@ ExecutionPlan::ExecutionPlan(std::shared_ptr<const Graph> graph, std::vector<con
     if (last_use[s] >= 0 && !keep.count(static_cast<int>(s)) && constants_[s].is_none())
       steps_[last_use[s]].release.push_back(static_cast<int>(s));
   }
+  // In place: an input may lend its storage to an output when this step is its last reader and
+  // the run made it (not a feed, a constant or a value of an enclosing graph).
+  std::set<int> foreign(input_slots_.begin(), input_slots_.end());
+  for (const auto& [s, name] : outer_reads_) foreign.insert(s);
+  for (auto& step : steps_) {
+    step.in_place_input.assign(step.outputs.size(), -1);
+    if (!step.kernel || !step.provider->is_cpu()) continue;
+    for (size_t o = 0; o < step.outputs.size(); ++o) {
+      const int in = step.kernel->InPlaceInput(o);
+      if (step.outputs[o] < 0 || in < 0 || static_cast<size_t>(in) >= step.inputs.size()) continue;
+      const int src = step.inputs[in];
+      if (src < 0 || foreign.count(src) || !constants_[src].is_none() ||
+          std::count(step.inputs.begin(), step.inputs.end(), src) != 1 ||
+          std::find(step.release.begin(), step.release.end(), src) == step.release.end())
+        continue;
+      step.in_place_input[o] = in;
+    }
+  }
   PlanMemory(last_use);
 }
 
@@ -354,9 +381,26 @@ void ExecutionPlan::PlanMemory(const std::vector<int>& last_use) {
   };
   const std::set<int> outputs(output_slots_.begin(), output_slots_.end());
   const int last_step = static_cast<int>(steps_.size()) - 1;
+  std::vector<int> buffer_of(slot_names_.size(), -1);
+  std::vector<bool> taken_over;
+  // The planned buffer of input `in` of step i that output slot s may take over in place
+  // (OpKernel::InPlaceInput), or -1: a value of s's static type and shape, read by no one after
+  // this step (nor twice by it), not taken over already.
+  auto in_place_donor = [&](size_t i, const Step& step, int in, int s) -> int {
+    if (in < 0) return -1;
+    const int src = step.inputs[in];
+    if (buffer_of[src] < 0 || last_use[src] != static_cast<int>(i) || taken_over[buffer_of[src]]) return -1;
+    const ValueInfo& a = *info(slot_names_[src]);
+    const ValueInfo& b = *info(slot_names_[s]);
+    if (a.dtype != b.dtype || a.shape.size() != b.shape.size()) return -1;
+    for (size_t d = 0; d < a.shape.size(); ++d)
+      if (a.shape[d].value != b.shape[d].value) return -1;
+    return buffer_of[src];
+  };
   for (size_t i = 0; i < steps_.size(); ++i) {
     const Step& step = steps_[i];
-    for (int s : step.outputs) {
+    for (size_t o = 0; o < step.outputs.size(); ++o) {
+      const int s = step.outputs[o];
       // Graph outputs leave with the caller, so they are not the run's to reuse.
       if (s < 0 || outputs.count(s) || !constants_[s].is_none()) continue;
       const size_t bytes = step.provider->is_cpu() ? static_bytes(slot_names_[s]) : 0;
@@ -370,7 +414,11 @@ void ExecutionPlan::PlanMemory(const std::vector<int>& last_use) {
       b.first_step = static_cast<int>(i);
       // A value nobody reads is released by no step: it lives until the run ends.
       b.last_step = last_use[s] >= b.first_step ? last_use[s] : last_step;
+      b.reuses = in_place_donor(i, step, step.in_place_input[o], s);
+      if (b.reuses >= 0) taken_over[b.reuses] = true;
+      buffer_of[s] = static_cast<int>(memory_plan_.buffers.size());
       memory_plan_.buffers.push_back(b);
+      taken_over.push_back(false);
     }
   }
   AssignOffsets(memory_plan_);
@@ -395,9 +443,18 @@ Tensor ExecutionPlan::ArenaTensor(Frame& frame, int slot) const {
   RunArena& arena = *frame.arena;
   // The plan assumed every value dies at its last reader; a kernel that returned a view of its
   // input (Reshape, Identity...) keeps the block alive longer, and then this value goes to the heap.
-  for (int o : planned_types_[b].shares_bytes_with)
-    if (!arena.users[o].expired()) return Tensor();
   void* data = static_cast<char*>(arena.block.get()) + memory_plan_.buffers[b].offset;
+  const int donor = memory_plan_.buffers[b].reuses;
+  for (int o : planned_types_[b].shares_bytes_with) {
+    if (arena.users[o].expired()) continue;
+    // In place: the input this output takes over may hold the block, if it alone does (this
+    // step's input, whose last reader this is, and no view of it).
+    if (o == donor && arena.users[o].use_count() == 1) {
+      const Value& in = frame.values[memory_plan_.buffers[o].slot];
+      if (in.is_tensor() && in.tensor().raw_data() == data) continue;
+    }
+    return Tensor();
+  }
   // Its own control block, so that users[b] tells when this buffer (not the arena) is free;
   // it holds the arena, so that an output viewing it keeps the block alive after the run.
   std::shared_ptr<void> handle(data, [keep = arena.block](void*) {});

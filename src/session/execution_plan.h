@@ -79,6 +79,9 @@ class ExecutionPlan {
     std::vector<int> inputs;   // slot per input, -1 if omitted
     std::vector<int> outputs;  // slot per output, -1 if omitted
     std::vector<int> release;  // slots whose last reader is this step
+    // Per output: the input whose storage it may take over (OpKernel::InPlaceInput, with the
+    // input's value dying here and belonging to this run), or -1.
+    std::vector<int> in_place_input;
   };
   std::shared_ptr<const Graph> graph_;
   std::vector<const ExecutionProvider*> providers_;

@@ -14,6 +14,10 @@ struct PlannedBuffer {
   int first_step = 0;  // the step that produces it
   int last_step = 0;   // the last step during which it is alive (inclusive)
   size_t offset = 0;   // set by AssignOffsets
+  // In place: the index of the buffer whose block this one takes over (an output written into an
+  // input that dies at the step producing it), or -1. Such a buffer is born on the step where
+  // that one dies, is no larger, and gets its offset; a buffer is taken over at most once.
+  int reuses = -1;
 };
 
 struct MemoryPlan {
@@ -27,7 +31,9 @@ struct MemoryPlan {
 
 // Places buffers greedily, largest first, each into the smallest gap (best fit) among the
 // buffers already placed whose lifetimes overlap its own; offsets are multiples of alignment.
-// Fills offsets, peak_bytes, total_bytes and live_lower_bound.
+// A chain of buffers linked by `reuses` is placed as one block alive from the first one's birth
+// to the last one's death. Fills offsets, peak_bytes, total_bytes and live_lower_bound; throws
+// InvalidGraph when a `reuses` link breaks the rules above.
 void AssignOffsets(MemoryPlan& plan, size_t alignment = 64);
 
 }  // namespace onyx

@@ -16,6 +16,9 @@ inline __m512 _mm512_fmadd_ps(__m512 a, __m512 b, __m512 c) { __m512 r; for (int
 inline __m512 _mm512_mul_ps(__m512 a, __m512 b) { __m512 r; for (int i = 0; i < 16; ++i) r.v[i] = a.v[i] * b.v[i]; return r; }
 inline __m512 _mm512_add_ps(__m512 a, __m512 b) { __m512 r; for (int i = 0; i < 16; ++i) r.v[i] = a.v[i] + b.v[i]; return r; }
 inline void _mm512_storeu_ps(void* p, __m512 a) { float* f = static_cast<float*>(p); for (int i = 0; i < 16; ++i) f[i] = a.v[i]; }
+// As the instructions: the second operand when either is NaN.
+inline __m512 _mm512_max_ps(__m512 a, __m512 b) { __m512 r; for (int i = 0; i < 16; ++i) r.v[i] = a.v[i] > b.v[i] ? a.v[i] : b.v[i]; return r; }
+inline __m512 _mm512_min_ps(__m512 a, __m512 b) { __m512 r; for (int i = 0; i < 16; ++i) r.v[i] = a.v[i] < b.v[i] ? a.v[i] : b.v[i]; return r; }
 inline __m512 _mm512_maskz_loadu_ps(__mmask16 k, const void* p) {
   __m512 r; const float* f = static_cast<const float*>(p);
   for (int i = 0; i < 16; ++i) r.v[i] = (k >> i & 1) ? f[i] : 0.f;

@@ -15,6 +15,7 @@
 #include "mlas/cpu_features.h"
 #include "mlas/fused_activation.h"
 #include "mlas/gemm.h"
+#include "mlas/sgemm_kernels.h"
 #include "random_floats.h"
 
 namespace onyx {
@@ -182,6 +183,94 @@ TEST_P(GemmEpilogueIsa, MatrixVectorAndEmptyDepth) {
     CheckShape(Path::Plain, s, &pool, seed += 5);
     if (s.K > 0) CheckShape(Path::PackedB, s, &pool, seed += 5);
     if (HasFatalFailure()) return;
+  }
+}
+
+// The micro-kernel of the tier applies the tile epilogue itself (mlas/sgemm_kernels.h): every
+// partial tile shape (m < MR, n < NR) with bias, addend, both, Relu and Clip clamps, alpha and
+// beta, against a plain loop in double. Outside the m x n region neither C nor the addend is
+// touched (the addend's padding is NaN, which would leak into C).
+TEST_P(GemmEpilogueIsa, MicroKernelAppliesTileEpilogue) {
+  struct Tier {
+    mlas::SgemmMicroKernel kernel;
+    int mr, nr;
+  };
+  Tier tier{mlas::SgemmKernelScalar, mlas::kScalarMr, mlas::kScalarNr};
+#if ONYX_MLAS_X86_KERNELS
+  if (GetParam() == Isa::Avx2) tier = {mlas::SgemmKernelAvx2, mlas::kAvx2Mr, mlas::kAvx2Nr};
+  if (GetParam() == Isa::Avx512) tier = {mlas::SgemmKernelAvx512, mlas::kAvx512Mr, mlas::kAvx512Nr};
+#else
+  if (GetParam() != Isa::Scalar) GTEST_SKIP() << "no x86 kernels in this build";
+#endif
+  const int64_t k = 37, ldc = tier.nr + 5;
+  const std::vector<float> a = Random(static_cast<size_t>(k * tier.mr), 901);
+  const std::vector<float> b = Random(static_cast<size_t>(k * tier.nr), 902);
+  const std::vector<float> bias = Random(static_cast<size_t>(tier.mr), 903);
+  const std::vector<float> c_in = Random(static_cast<size_t>(tier.mr * ldc), 904);
+  const std::vector<float> addend_values = Random(static_cast<size_t>(tier.mr * ldc), 905);
+  std::vector<float> addend;
+  const float alpha = 0.75f;
+  for (int64_t m = 1; m <= tier.mr; ++m)
+    for (int64_t n = 1; n <= tier.nr; ++n) {
+      addend = addend_values;
+      for (int64_t i = 0; i < tier.mr; ++i)
+        for (int64_t j = 0; j < ldc; ++j)
+          if (i >= m || j >= n) addend[i * ldc + j] = kNaN;
+      for (int variant = 0; variant < 12; ++variant) {
+        const int with = variant % 4, clamp = variant / 4;  // clamp: none, Relu, Clip
+        const float beta = variant % 3 == 0 ? 0.f : 1.f;
+        mlas::TileEpilogue ep;
+        if (with & 1) ep.row_bias = bias.data();
+        if (with & 2) ep.addend = addend.data(), ep.ld_addend = ldc;
+        if (clamp >= 1) ep.clamp_lo = true, ep.lo = clamp == 1 ? 0.f : -0.3f;
+        if (clamp == 2) ep.clamp_hi = true, ep.hi = 0.4f;
+        std::vector<float> c = c_in;
+        tier.kernel(a.data(), b.data(), k, c.data(), ldc, m, n, alpha, beta, &ep);
+        for (int64_t i = 0; i < tier.mr; ++i)
+          for (int64_t j = 0; j < ldc; ++j) {
+            const float got = c[i * ldc + j];
+            if (i >= m || j >= n) {
+              ASSERT_EQ(got, c_in[i * ldc + j]) << "wrote outside the tile at (" << i << "," << j << ")";
+              continue;
+            }
+            double v = 0;
+            for (int64_t p = 0; p < k; ++p) v += double(a[p * tier.mr + i]) * b[p * tier.nr + j];
+            v = alpha * v + beta * c_in[i * ldc + j];
+            if (ep.addend) v += addend[i * ldc + j];
+            if (ep.row_bias) v += bias[i];
+            if (ep.clamp_lo) v = v < ep.lo ? ep.lo : v;
+            if (ep.clamp_hi) v = v > ep.hi ? ep.hi : v;
+            ASSERT_NEAR(got, v, 2e-5 * (1 + std::fabs(v)))
+                << "m=" << m << " n=" << n << " variant=" << variant << " C(" << i << "," << j << ")";
+          }
+      }
+    }
+}
+
+// The clamps keep NaN, as Relu and Clip do; infinities saturate.
+TEST_P(GemmEpilogueIsa, MicroKernelClampsPassNaN) {
+  mlas::SgemmMicroKernel kernel = mlas::SgemmKernelScalar;
+  int mr = mlas::kScalarMr, nr = mlas::kScalarNr;
+#if ONYX_MLAS_X86_KERNELS
+  if (GetParam() == Isa::Avx2) kernel = mlas::SgemmKernelAvx2, mr = mlas::kAvx2Mr, nr = mlas::kAvx2Nr;
+  if (GetParam() == Isa::Avx512) kernel = mlas::SgemmKernelAvx512, mr = mlas::kAvx512Mr, nr = mlas::kAvx512Nr;
+#endif
+  // k = 1, a = 1: C(i, j) = b[j], so row 0 takes the values below.
+  std::vector<float> a(static_cast<size_t>(mr), 1.f), b(static_cast<size_t>(nr), 0.f);
+  const float values[] = {kNaN, kInf, -kInf, -2.f, 0.1f, 2.f};
+  for (int j = 0; j < 6; ++j) b[j] = values[j];
+  for (int clamp = 1; clamp <= 2; ++clamp) {
+    mlas::TileEpilogue ep;
+    ep.clamp_lo = true, ep.lo = clamp == 1 ? 0.f : -1.f;
+    ep.clamp_hi = clamp == 2, ep.hi = 1.f;
+    std::vector<float> c(static_cast<size_t>(mr * nr), 0.f);
+    kernel(a.data(), b.data(), 1, c.data(), nr, mr, nr, 1.f, 0.f, &ep);
+    EXPECT_TRUE(std::isnan(c[0]));
+    EXPECT_EQ(c[1], clamp == 1 ? kInf : 1.f);
+    EXPECT_EQ(c[2], clamp == 1 ? 0.f : -1.f);
+    EXPECT_EQ(c[3], clamp == 1 ? 0.f : -1.f);
+    EXPECT_EQ(c[4], 0.1f);
+    EXPECT_EQ(c[5], clamp == 1 ? 2.f : 1.f);
   }
 }
 

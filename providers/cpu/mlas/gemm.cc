@@ -206,25 +206,46 @@ void PackBFrom(const KernelSet& ks, const Operand& b, int64_t p0, int64_t j0, in
   PackBBlock(ks, b.trans, b.data, b.ld, p0, j0, kc, nc, out);
 }
 
-// Columns of C that the epilogue takes at a time: mc x 64 floats (at most 36 KiB) are still in
-// L1/L2 when the epilogue reads them back.
-constexpr int64_t kEpilogueCols = 64;
+// The part of an epilogue that the micro-kernels apply in their stores: all but the activations
+// that are not clamps. Returns whether the activation is left to run over each stored tile.
+bool ToTileEpilogue(const GemmEpilogue& ep, int64_t ldc, TileEpilogue& tile) {
+  tile.ld_addend = ldc;
+  switch (ep.activation.kind) {
+    case ActivationKind::Identity: return false;
+    case ActivationKind::Relu:
+      tile.clamp_lo = true, tile.lo = 0.f;
+      return false;
+    case ActivationKind::Clip:
+      tile.clamp_lo = tile.clamp_hi = true, tile.lo = ep.activation.alpha, tile.hi = ep.activation.beta;
+      return false;
+    default: return true;
+  }
+}
 
 // The tiles of an mc x nc block of C from a packed A block and a packed B block. ep (for the last
-// depth block only, positioned at this block's C) runs on each strip of columns once it is done.
+// depth block only, positioned at this block's C) goes to the micro-kernel with each tile, which
+// applies it before its stores; another activation then runs over the tile while it is in L1.
 void MacroKernel(const KernelSet& ks, int64_t mc, int64_t nc, int64_t kc, const float* a_buf, const float* bp,
                  float* C, int64_t ldc, float alpha, float beta, const GemmEpilogue* ep = nullptr) {
   const int64_t MR = ks.mr, NR = ks.nr;
-  const int64_t strip = ep ? std::max<int64_t>(kEpilogueCols / NR * NR, NR) : nc;
-  for (int64_t j0 = 0; j0 < nc; j0 += strip) {
-    const int64_t j1 = std::min(nc, j0 + strip);
-    // B panel outside, A panels inside: one kc x NR panel stays in L1 across the A block.
-    for (int64_t jr = j0; jr < j1; jr += NR) {
-      const int64_t n = std::min(NR, j1 - jr);
-      for (int64_t ir = 0; ir < mc; ir += MR)
-        ks.gemm(a_buf + ir * kc, bp + jr * kc, kc, C + ir * ldc + jr, ldc, std::min(MR, mc - ir), n, alpha, beta);
+  TileEpilogue tile;
+  const bool activation_after = ep && ToTileEpilogue(*ep, ldc, tile);
+  // B panel outside, A panels inside: one kc x NR panel stays in L1 across the A block.
+  for (int64_t jr = 0; jr < nc; jr += NR) {
+    const int64_t n = std::min(NR, nc - jr);
+    for (int64_t ir = 0; ir < mc; ir += MR) {
+      const int64_t m = std::min(MR, mc - ir);
+      float* c = C + ir * ldc + jr;
+      if (!ep) {
+        ks.gemm(a_buf + ir * kc, bp + jr * kc, kc, c, ldc, m, n, alpha, beta, nullptr);
+        continue;
+      }
+      tile.row_bias = ep->row_bias ? ep->row_bias + ir : nullptr;
+      tile.addend = ep->addend ? ep->addend + ir * ldc + jr : nullptr;
+      ks.gemm(a_buf + ir * kc, bp + jr * kc, kc, c, ldc, m, n, alpha, beta, &tile);
+      if (activation_after)
+        for (int64_t i = 0; i < m; ++i) ApplyActivation(ep->activation, c + i * ldc, n);
     }
-    if (ep) ApplyEpilogue(ep->At(0, j0, ldc), C + j0, ldc, mc, j1 - j0);
   }
 }
 

@@ -12,8 +12,10 @@ namespace mlas {
 // C = alpha * op(A) * op(B) + beta * C on row-major float matrices; op(A) is M x K, op(B) is
 // K x N. lda/ldb/ldc are row strides of the stored matrices. When beta == 0, C is not read.
 // Splits the work over the pool when it is large enough. Runs the packed kernels of ActiveIsa().
-// An epilogue (bias, addend, activation) runs on each block of C as soon as its product is
-// complete, while the block is in cache; the addend has C's row stride ldc.
+// An epilogue (bias, addend, activation) is applied by the micro-kernel to each tile of C in
+// registers on the last depth block (activations other than Relu/Clip right after the tile's
+// store, while it is in L1); the addend has C's row stride ldc. For C += product (a residual
+// written in place) pass beta = 1 and no addend.
 void Sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
            const float* B, int64_t ldb, float beta, float* C, int64_t ldc, ThreadPool* pool,
            const GemmEpilogue* epilogue = nullptr);

@@ -44,10 +44,55 @@ inline void StoreRowMasked(float* c, __m256 x0, __m256 x1, __m256 va, __m256 vb,
   _mm256_maskstore_ps(c + 8, m1, x1);
 }
 
+// The tile epilogue on row i of the tile (mlas/sgemm_kernels.h), lanes m0/m1 of the two halves.
+inline void EpilogueRow(const TileEpilogue& ep, int64_t i, __m256& x0, __m256& x1, __m256i m0, __m256i m1,
+                        bool full) {
+  if (ep.addend) {
+    const float* add = ep.addend + i * ep.ld_addend;
+    x0 = _mm256_add_ps(x0, full ? _mm256_loadu_ps(add) : _mm256_maskload_ps(add, m0));
+    x1 = _mm256_add_ps(x1, full ? _mm256_loadu_ps(add + 8) : _mm256_maskload_ps(add + 8, m1));
+  }
+  if (ep.row_bias) {
+    const __m256 bias = _mm256_broadcast_ss(ep.row_bias + i);
+    x0 = _mm256_add_ps(x0, bias);
+    x1 = _mm256_add_ps(x1, bias);
+  }
+  // max(lo, v) and min(hi, v) return v when it is NaN (the second operand), as Relu and Clip do.
+  if (ep.clamp_lo) {
+    const __m256 lo = _mm256_set1_ps(ep.lo);
+    x0 = _mm256_max_ps(lo, x0);
+    x1 = _mm256_max_ps(lo, x1);
+  }
+  if (ep.clamp_hi) {
+    const __m256 hi = _mm256_set1_ps(ep.hi);
+    x0 = _mm256_min_ps(hi, x0);
+    x1 = _mm256_min_ps(hi, x1);
+  }
+}
+
+// A row with the epilogue: alpha/beta, then ep, then the (masked) store.
+inline void StoreRowEpilogue(float* c, int64_t i, __m256 x0, __m256 x1, __m256 va, __m256 vb, bool read_c,
+                             const TileEpilogue& ep, __m256i m0, __m256i m1, bool full) {
+  x0 = _mm256_mul_ps(x0, va);
+  x1 = _mm256_mul_ps(x1, va);
+  if (read_c) {
+    x0 = _mm256_fmadd_ps(vb, full ? _mm256_loadu_ps(c) : _mm256_maskload_ps(c, m0), x0);
+    x1 = _mm256_fmadd_ps(vb, full ? _mm256_loadu_ps(c + 8) : _mm256_maskload_ps(c + 8, m1), x1);
+  }
+  EpilogueRow(ep, i, x0, x1, m0, m1, full);
+  if (full) {
+    _mm256_storeu_ps(c, x0);
+    _mm256_storeu_ps(c + 8, x1);
+  } else {
+    _mm256_maskstore_ps(c, m0, x0);
+    _mm256_maskstore_ps(c + 8, m1, x1);
+  }
+}
+
 }  // namespace
 
 void SgemmKernelAvx2(const float* a, const float* b, int64_t k, float* c, int64_t ldc, int64_t m, int64_t n,
-                     float alpha, float beta) {
+                     float alpha, float beta, const TileEpilogue* ep) {
   __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps(), c10 = _mm256_setzero_ps(),
          c11 = _mm256_setzero_ps(), c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps(),
          c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps(), c40 = _mm256_setzero_ps(),
@@ -109,6 +154,24 @@ void SgemmKernelAvx2(const float* a, const float* b, int64_t k, float* c, int64_
 
   const __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
   const bool read_c = beta != 0.f;
+  if (ep) {
+    const bool full = n == 16;
+    const __m256i m0 = TailMask(n), m1 = TailMask(n - 8);
+    if (m == 6) {
+      // Registers named one by one: indexing an array of them would go through the stack.
+      StoreRowEpilogue(c, 0, c00, c01, va, vb, read_c, *ep, m0, m1, full);
+      StoreRowEpilogue(c + ldc, 1, c10, c11, va, vb, read_c, *ep, m0, m1, full);
+      StoreRowEpilogue(c + 2 * ldc, 2, c20, c21, va, vb, read_c, *ep, m0, m1, full);
+      StoreRowEpilogue(c + 3 * ldc, 3, c30, c31, va, vb, read_c, *ep, m0, m1, full);
+      StoreRowEpilogue(c + 4 * ldc, 4, c40, c41, va, vb, read_c, *ep, m0, m1, full);
+      StoreRowEpilogue(c + 5 * ldc, 5, c50, c51, va, vb, read_c, *ep, m0, m1, full);
+      return;
+    }
+    const __m256 rows[6][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
+    for (int64_t i = 0; i < m; ++i)
+      StoreRowEpilogue(c + i * ldc, i, rows[i][0], rows[i][1], va, vb, read_c, *ep, m0, m1, full);
+    return;
+  }
   if (m == 6 && n == 16) {
     StoreRow(c, c00, c01, va, vb, read_c);
     StoreRow(c + ldc, c10, c11, va, vb, read_c);

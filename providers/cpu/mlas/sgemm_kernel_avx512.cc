@@ -35,10 +35,44 @@ inline void StoreRow(float* c, __m512 x0, __m512 x1, __m512 va, __m512 vb, bool 
   _mm512_mask_storeu_ps(c + 16, m1, x1);
 }
 
+// A row with the tile epilogue (mlas/sgemm_kernels.h): alpha/beta, addend, bias, clamps, store.
+// max(lo, v) and min(hi, v) return v when it is NaN (the second operand), as Relu and Clip do.
+inline void StoreRowEpilogue(float* c, int64_t i, __m512 x0, __m512 x1, __m512 va, __m512 vb, bool read_c,
+                             const TileEpilogue& ep, __mmask16 m0, __mmask16 m1) {
+  x0 = _mm512_mul_ps(x0, va);
+  x1 = _mm512_mul_ps(x1, va);
+  if (read_c) {
+    x0 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m0, c), x0);
+    x1 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m1, c + 16), x1);
+  }
+  if (ep.addend) {
+    const float* add = ep.addend + i * ep.ld_addend;
+    x0 = _mm512_add_ps(x0, _mm512_maskz_loadu_ps(m0, add));
+    x1 = _mm512_add_ps(x1, _mm512_maskz_loadu_ps(m1, add + 16));
+  }
+  if (ep.row_bias) {
+    const __m512 bias = _mm512_set1_ps(ep.row_bias[i]);
+    x0 = _mm512_add_ps(x0, bias);
+    x1 = _mm512_add_ps(x1, bias);
+  }
+  if (ep.clamp_lo) {
+    const __m512 lo = _mm512_set1_ps(ep.lo);
+    x0 = _mm512_max_ps(lo, x0);
+    x1 = _mm512_max_ps(lo, x1);
+  }
+  if (ep.clamp_hi) {
+    const __m512 hi = _mm512_set1_ps(ep.hi);
+    x0 = _mm512_min_ps(hi, x0);
+    x1 = _mm512_min_ps(hi, x1);
+  }
+  _mm512_mask_storeu_ps(c, m0, x0);
+  _mm512_mask_storeu_ps(c + 16, m1, x1);
+}
+
 }  // namespace
 
 void SgemmKernelAvx512(const float* a, const float* b, int64_t k, float* c, int64_t ldc, int64_t m, int64_t n,
-                       float alpha, float beta) {
+                       float alpha, float beta, const TileEpilogue* ep) {
   __m512 acc[12][2];
   // Written as an array with fully unrolled constant indices so that GCC keeps all 24
   // accumulators in zmm registers.
@@ -69,6 +103,12 @@ void SgemmKernelAvx512(const float* a, const float* b, int64_t k, float* c, int6
   const bool read_c = beta != 0.f;
   const __mmask16 m0 = TailMask(n), m1 = TailMask(n - 16);
   // Constant indices only (no acc[i] with a run-time i), or acc would live in memory.
+  if (ep) {
+#pragma GCC unroll 12
+    for (int i = 0; i < 12; ++i)
+      if (i < m) StoreRowEpilogue(c + i * ldc, i, acc[i][0], acc[i][1], va, vb, read_c, *ep, m0, m1);
+    return;
+  }
 #pragma GCC unroll 12
   for (int i = 0; i < 12; ++i)
     if (i < m) StoreRow(c + i * ldc, acc[i][0], acc[i][1], va, vb, read_c, m0, m1);

@@ -5,7 +5,7 @@
 namespace onyx::mlas {
 
 void SgemmKernelScalar(const float* a, const float* b, int64_t k, float* c, int64_t ldc, int64_t m, int64_t n,
-                       float alpha, float beta) {
+                       float alpha, float beta, const TileEpilogue* ep) {
   constexpr int MR = kScalarMr, NR = kScalarNr;
   float acc[MR][NR] = {};
   for (int64_t p = 0; p < k; ++p) {
@@ -20,6 +20,17 @@ void SgemmKernelScalar(const float* a, const float* b, int64_t k, float* c, int6
       for (int64_t j = 0; j < n; ++j) ci[j] = alpha * acc[i][j];
     else
       for (int64_t j = 0; j < n; ++j) ci[j] = alpha * acc[i][j] + beta * ci[j];
+    if (!ep) continue;
+    const float* add = ep->addend ? ep->addend + i * ep->ld_addend : nullptr;
+    const float bias = ep->row_bias ? ep->row_bias[i] : 0.f;
+    for (int64_t j = 0; j < n; ++j) {
+      float v = ci[j];
+      if (add) v += add[j];
+      if (ep->row_bias) v += bias;
+      if (ep->clamp_lo) v = ep->lo > v ? ep->lo : v;  // max(lo, v): NaN v stays
+      if (ep->clamp_hi) v = ep->hi < v ? ep->hi : v;
+      ci[j] = v;
+    }
   }
 }
 

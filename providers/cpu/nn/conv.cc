@@ -23,13 +23,13 @@ namespace onyx {
 
 namespace {
 
-inline void Gemm(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B, int64_t ldb, float* C,
-                 int64_t ldc, ThreadPool* pool, const mlas::Epilogue<float>& ep) {
-  mlas::Sgemm(false, false, M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C, ldc, pool, &ep);
+inline void Gemm(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B, int64_t ldb, float beta,
+                 float* C, int64_t ldc, ThreadPool* pool, const mlas::Epilogue<float>& ep) {
+  mlas::Sgemm(false, false, M, N, K, 1.0f, A, lda, B, ldb, beta, C, ldc, pool, &ep);
 }
 inline void Gemm(int64_t M, int64_t N, int64_t K, const double* A, int64_t lda, const double* B, int64_t ldb,
-                 double* C, int64_t ldc, ThreadPool* pool, const mlas::Epilogue<double>& ep) {
-  mlas::Dgemm(false, false, M, N, K, 1.0, A, lda, B, ldb, 0.0, C, ldc, pool, &ep);
+                 double beta, double* C, int64_t ldc, ThreadPool* pool, const mlas::Epilogue<double>& ep) {
+  mlas::Dgemm(false, false, M, N, K, 1.0, A, lda, B, ldb, beta, C, ldc, pool, &ep);
 }
 
 // Elements of im2col scratch per call; larger patch matrices are built in column chunks.
@@ -56,12 +56,14 @@ mlas::WindowShape ToWindowShape(const WindowGeometry& g) {
 // constant float tensor; empty otherwise.
 using PackedFilters = std::vector<mlas::PackedA>;
 
-// What follows the convolution: Y = act(conv + B + Z); Z (optional) has Y's shape.
+// What follows the convolution: Y = act(conv + B + Z); Z (optional) has Y's shape. in_place: Z
+// is Y's own storage (the session handed Z's block to Y): the products accumulate into it.
 template <typename T>
 struct ConvOutputOps {
   const T* bias = nullptr;
   const T* addend = nullptr;
   mlas::Activation activation;
+  bool in_place = false;
 };
 
 template <typename T>
@@ -98,16 +100,19 @@ void ConvCompute(const ConvProblem& p, const T* X, const T* W, const ConvOutputO
         }
         return;
       }
+      // In place, each plane of Z is saved before the kernel overwrites it.
+      std::vector<T> z_plane(ops.in_place ? static_cast<size_t>(out_size) : 0);
       for (int64_t i = b; i < e; ++i) {
         const int64_t n = i / M, m = i % M, c = m / Mg;
         T* y = Y + i * out_size;
+        if (ops.in_place) std::copy(y, y + out_size, z_plane.begin());
         // Without an addend the kernel applies the activation itself (Relu and Clip in its stores).
         mlas::DepthwiseConv2d(X + (n * C + c) * in_size, W + m * ksize, B ? B[m] : T(0), s, y,
                               ops.addend ? nullptr : &ops.activation);
         if (!ops.addend) continue;
         // The plane is still in cache: the addend and the activation now.
         mlas::Epilogue<T> ep;
-        ep.addend = ops.addend + i * out_size;
+        ep.addend = ops.in_place ? z_plane.data() : ops.addend + i * out_size;
         ep.activation = ops.activation;
         mlas::ApplyEpilogue(ep, y, out_size, 1, out_size);
       }
@@ -119,20 +124,22 @@ void ConvCompute(const ConvProblem& p, const T* X, const T* W, const ConvOutputO
   auto epilogue = [&](int64_t grp, const T* y) {
     mlas::Epilogue<T> ep;
     ep.row_bias = B ? B + grp * Mg : nullptr;
-    ep.addend = ops.addend ? ops.addend + (y - Y) : nullptr;
+    ep.addend = ops.addend && !ops.in_place ? ops.addend + (y - Y) : nullptr;
     ep.activation = ops.activation;
     return ep;
   };
+  // In place, Y holds Z and the products add to it (beta = 1) instead of the epilogue adding Z.
+  const T beta = ops.in_place ? T(1) : T(0);
   // Y_g (Mg x cols, row stride out_size) = W_g * patches (Kg x cols), then the epilogue on it.
   auto gemm = [&](int64_t grp, int64_t cols, const T* patches, int64_t ld_patches, T* y) {
     const mlas::Epilogue<T> ep = epilogue(grp, y);
     if constexpr (std::is_same_v<T, float>) {
       if (packed) {
-        mlas::SgemmPacked((*packed)[grp], false, Mg, cols, Kg, 1.0f, patches, ld_patches, 0.0f, y, out_size, pool, &ep);
+        mlas::SgemmPacked((*packed)[grp], false, Mg, cols, Kg, 1.0f, patches, ld_patches, beta, y, out_size, pool, &ep);
         return;
       }
     }
-    Gemm(Mg, cols, Kg, W + grp * Mg * Kg, Kg, patches, ld_patches, y, out_size, pool, ep);
+    Gemm(Mg, cols, Kg, W + grp * Mg * Kg, Kg, patches, ld_patches, beta, y, out_size, pool, ep);
   };
   const mlas::WindowShape shape = ToWindowShape(g);
   // A packed filter over a 1-D or 2-D window: the GEMM packs the patches straight from the image,
@@ -158,7 +165,7 @@ void ConvCompute(const ConvProblem& p, const T* X, const T* W, const ConvOutputO
         if (direct_patches) {
           const mlas::Im2colPanels patches(xg, Cg, shape);
           const mlas::Epilogue<T> ep = epilogue(grp, yg);
-          mlas::SgemmPacked((*packed)[grp], patches, Mg, out_size, Kg, 1.0f, 0.0f, yg, out_size, pool, &ep);
+          mlas::SgemmPacked((*packed)[grp], patches, Mg, out_size, Kg, 1.0f, beta, yg, out_size, pool, &ep);
           continue;
         }
       }
@@ -187,6 +194,9 @@ class Conv final : public OpKernel {
   // channel per group), which reads the original.
   bool PackedConstantInput(size_t i) const override { return i == 1 && only_packed_; }
 
+  // Y may be written into Z's storage (a residual whose sum this node is the last to read).
+  int InPlaceInput(size_t output) const override { return fused_ && output == 0 ? 3 : -1; }
+
   void Compute(KernelContext& ctx) const override {
     const Tensor& X = ctx.Input(0);
     const Tensor& W = ctx.Input(1);
@@ -207,14 +217,16 @@ class Conv final : public OpKernel {
                                                           " of the output's shape " + ShapeToString(y_shape) + ", got " +
                                                           DataTypeName(Z->dtype()) + " " + ShapeToString(Z->shape()));
     Tensor& Y = ctx.Output(0, X.dtype(), y_shape);
+    // Handed Z's storage (InPlaceInput), Y already holds Z.
+    const bool in_place = Z && Z->nbytes() > 0 && Y.raw_data() == Z->raw_data();
     ThreadPool* pool = ctx.thread_pool();
     switch (X.dtype()) {
       case DataType::Float:
-        ConvCompute<float>(p, X.data<float>(), W.data<float>(), Ops<float>(B, Z), Y.data<float>(), pool,
+        ConvCompute<float>(p, X.data<float>(), W.data<float>(), Ops<float>(B, Z, in_place), Y.data<float>(), pool,
                            PackedFor(W, p) ? &packed_ : nullptr);
         break;
       case DataType::Double:
-        ConvCompute<double>(p, X.data<double>(), W.data<double>(), Ops<double>(B, Z), Y.data<double>(), pool);
+        ConvCompute<double>(p, X.data<double>(), W.data<double>(), Ops<double>(B, Z, in_place), Y.data<double>(), pool);
         break;
       case DataType::Float16:
       case DataType::BFloat16: {
@@ -233,11 +245,12 @@ class Conv final : public OpKernel {
 
  private:
   template <typename T>
-  ConvOutputOps<T> Ops(const Tensor* B, const Tensor* Z) const {
+  ConvOutputOps<T> Ops(const Tensor* B, const Tensor* Z, bool in_place = false) const {
     ConvOutputOps<T> ops;
     ops.bias = B ? B->data<T>() : nullptr;
     ops.addend = Z ? Z->data<T>() : nullptr;
     ops.activation = activation_;
+    ops.in_place = in_place;
     return ops;
   }
 
