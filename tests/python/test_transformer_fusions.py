@@ -105,7 +105,8 @@ def test_encoder_fusions_match_onnxruntime(gelu, runtime, ort, tmp_path):
     assert ops["BiasGelu"] == layers, dict(ops)
     assert ops["SkipLayerNormalization"] == 2 * layers, dict(ops)
     assert ops["LayerNormalization"] == 0 and ops["Gelu"] == 0 and ops["Erf"] == 0, dict(ops)
-    assert ops["FusedMatMul"] == layers and ops["Div"] == 0, dict(ops)  # the attention scores' scale
+    # AttentionFusion runs before MatMulScaleFusion: the scores' scale goes into MultiHeadAttention.
+    assert ops["MultiHeadAttention"] == layers and ops["FusedMatMul"] == 0 and ops["Div"] == 0, dict(ops)
     # Left: the 5 bias Adds of the attention and output projections per layer, and the final Add.
     assert ops["Add"] == 5 * layers + 1, dict(ops)
     skips = [n for n in saved.graph.node if n.op_type == "SkipLayerNormalization"]
