@@ -93,10 +93,7 @@ class AttentionFusion : public Pass {
       heads.type = Attribute::Type::Int;
       heads.i = m->heads;
       fused.attributes["num_heads"] = heads;
-      Attribute scale;
-      scale.type = Attribute::Type::Float;
-      scale.f = m->scale;
-      fused.attributes["scale"] = scale;
+      fused.attributes["scale"] = FloatAttribute(m->scale);
       if (m->unidirectional) {
         Attribute causal;
         causal.type = Attribute::Type::Int;
@@ -150,11 +147,6 @@ class AttentionFusion : public Pass {
     if (it == st.ix.producer.end() || st.removed[it->second]) return nullptr;
     *at = it->second;
     return &st.g.nodes[it->second];
-  }
-
-  static bool IsFloat(const State& st, const std::string& v) {
-    auto t = st.ix.types.find(v);
-    return t != st.ix.types.end() && t->second == DataType::Float;
   }
 
   // One element of a Reshape target: a copy of the data's dim `copy` (a 0 without allowzero,
@@ -249,7 +241,7 @@ class AttentionFusion : public Pass {
     if (!rs || !IsOnnx(*rs, "Reshape") || rs->inputs.size() != 2) return std::nullopt;
     h.in = rs->inputs[0];
     auto in_shape = st.ix.shapes.find(h.in);
-    if (in_shape == st.ix.shapes.end() || !IsFloat(st, h.in)) return std::nullopt;
+    if (in_shape == st.ix.shapes.end() || !st.ix.IsFloat(h.in)) return std::nullopt;
     const auto& is = in_shape->second;
     if (is.size() != 3 || !is[2].is_fixed()) return std::nullopt;
     // The heads: the target's last two entries, or the inferred shape's.
@@ -340,7 +332,7 @@ class AttentionFusion : public Pass {
       // The mask broadcasts to the scores [B, N, S, T] without growing them, as far as the shapes
       // tell: MultiHeadAttention refuses at run time an attention_bias that does not fit.
       auto ms = st.ix.shapes.find(m.mask);
-      if (ms == st.ix.shapes.end() || !IsFloat(st, m.mask)) return std::nullopt;
+      if (ms == st.ix.shapes.end() || !st.ix.IsFloat(m.mask)) return std::nullopt;
       const auto& mk = ms->second;
       if (mk.empty() || mk.size() > 4) return std::nullopt;
       std::vector<Dim> m4(4 - mk.size(), Dim{1, ""});

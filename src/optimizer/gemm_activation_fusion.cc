@@ -16,13 +16,6 @@ namespace onyx {
 
 namespace {
 
-Attribute FloatAttribute(float v) {
-  Attribute a;
-  a.type = Attribute::Type::Float;
-  a.f = v;
-  return a;
-}
-
 class GemmActivationFusion : public Pass {
  public:
   explicit GemmActivationFusion(const OptimizerContext& ctx) : ctx_(ctx) {}

@@ -37,7 +37,7 @@ class MatMulScaleFusion : public Pass {
         const Node& matmul = g.nodes[mp->second];
         if (matmul.op_type != "MatMul" || !matmul.domain.empty() || matmul.inputs.size() != 2 || matmul.outputs.size() != 1)
           continue;
-        if (!ix.SingleReader(product) || !ix.Internal(product) || !IsFloat(ix, product) || !IsFloat(ix, scale.outputs[0]))
+        if (!ix.SingleReader(product) || !ix.Internal(product) || !ix.IsFloat(product) || !ix.IsFloat(scale.outputs[0]))
           continue;
         const Tensor* c = ConstantTensor(g, factor);
         if (!c || c->dtype() != DataType::Float || c->size() != 1) continue;
@@ -53,10 +53,7 @@ class MatMulScaleFusion : public Pass {
         fused.opset = ImportMicrosoftDomain(g);
         fused.inputs = matmul.inputs;
         fused.outputs = scale.outputs;
-        Attribute alpha;
-        alpha.type = Attribute::Type::Float;
-        alpha.f = div ? 1.f / s : s;
-        fused.attributes["alpha"] = alpha;
+        fused.attributes["alpha"] = FloatAttribute(div ? 1.f / s : s);
         removed[mp->second] = true;
         // In the scale's place: the MatMul's inputs exist there, and its output is read later.
         g.nodes[i] = std::move(fused);
@@ -70,11 +67,6 @@ class MatMulScaleFusion : public Pass {
   }
 
  private:
-  static bool IsFloat(const GraphIndex& ix, const std::string& v) {
-    auto t = ix.types.find(v);
-    return t != ix.types.end() && t->second == DataType::Float;
-  }
-
   OptimizerContext ctx_;
 };
 

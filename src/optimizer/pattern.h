@@ -32,7 +32,20 @@ struct GraphIndex {
   bool StaticShape(const std::string& v, std::vector<int64_t>* out) const;
   // Whether v may be renamed or replaced: neither a graph output nor read by a subgraph.
   bool Internal(const std::string& v) const { return !graph_outputs.count(v) && !outer_reads.count(v); }
+  // Whether inference typed v as float32.
+  bool IsFloat(const std::string& v) const {
+    auto t = types.find(v);
+    return t != types.end() && t->second == DataType::Float;
+  }
 };
+
+// A float attribute of value v (a fused node's alpha, epsilon, scale...).
+inline Attribute FloatAttribute(float v) {
+  Attribute a;
+  a.type = Attribute::Type::Float;
+  a.f = v;
+  return a;
+}
 
 // A one-element float, double or float16 initializer, as double.
 bool ScalarConstant(const Graph& g, const std::string& name, double* out);

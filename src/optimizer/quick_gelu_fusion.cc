@@ -38,10 +38,7 @@ class QuickGeluFusion : public Pass {
         fused.opset = ImportMicrosoftDomain(g);
         fused.inputs = {m->x};
         fused.outputs = mul.outputs;
-        Attribute alpha;
-        alpha.type = Attribute::Type::Float;
-        alpha.f = m->alpha;
-        fused.attributes["alpha"] = alpha;
+        fused.attributes["alpha"] = FloatAttribute(m->alpha);
         removed[m->sigmoid] = true;
         if (m->inner >= 0) removed[m->inner] = true;
         // In the Mul's place: x exists there, and its output is read only later.
@@ -70,11 +67,6 @@ class QuickGeluFusion : public Pass {
   // A value that only the matched chain reads, so removing its producer loses nothing.
   static bool Private(const GraphIndex& ix, const std::string& v) { return ix.SingleReader(v) && ix.Internal(v); }
 
-  static bool IsFloat(const GraphIndex& ix, const std::string& v) {
-    auto t = ix.types.find(v);
-    return t != ix.types.end() && t->second == DataType::Float;
-  }
-
   // mul = Mul(x, s) with s = Sigmoid(x) or Sigmoid(Mul(x, alpha)).
   static std::optional<Match> MatchAt(const Graph& g, const GraphIndex& ix, const Node& mul, const std::string& s,
                                       const std::string& x) {
@@ -83,7 +75,7 @@ class QuickGeluFusion : public Pass {
     const Node& sigmoid = g.nodes[sp->second];
     if (sigmoid.op_type != "Sigmoid" || !sigmoid.domain.empty() || sigmoid.inputs.size() != 1 || sigmoid.outputs.size() != 1)
       return std::nullopt;
-    if (!IsFloat(ix, x) || !IsFloat(ix, s) || !IsFloat(ix, mul.outputs[0])) return std::nullopt;
+    if (!ix.IsFloat(x) || !ix.IsFloat(s) || !ix.IsFloat(mul.outputs[0])) return std::nullopt;
     Match m;
     m.x = x;
     m.sigmoid = sp->second;

@@ -34,7 +34,7 @@ class SkipLayerNormFusion : public Pass {
       const size_t add_at = ap->second;
       const Node& add = g.nodes[add_at];
       if (add.op_type != "Add" || !add.domain.empty() || add.inputs.size() != 2 || add.outputs.size() != 1) continue;
-      if (add.inputs[0].empty() || add.inputs[1].empty() || !IsFloat(ix, add.inputs[0]) || !IsFloat(ix, add.inputs[1]) ||
+      if (add.inputs[0].empty() || add.inputs[1].empty() || !ix.IsFloat(add.inputs[0]) || !ix.IsFloat(add.inputs[1]) ||
           ConstantTensor(g, add.inputs[0]) || ConstantTensor(g, add.inputs[1]))
         continue;
       const int64_t hidden = SameShapeHidden(ix, add.inputs[0], add.inputs[1]);
@@ -52,11 +52,9 @@ class SkipLayerNormFusion : public Pass {
       if (ln.inputs.size() > 2 && !ln.inputs[2].empty()) fused.inputs.push_back(ln.inputs[2]);
       fused.outputs = {ln.outputs[0]};
       if (sum_read_elsewhere) fused.outputs.insert(fused.outputs.end(), {"", "", add.outputs[0]});
-      Attribute eps;
-      eps.type = Attribute::Type::Float;
       auto e = ln.attributes.find("epsilon");
-      eps.f = e != ln.attributes.end() ? e->second.f : 1e-5f;  // LayerNormalization's default, not the op's 1e-12
-      fused.attributes["epsilon"] = eps;
+      // LayerNormalization's default, not the fused op's 1e-12.
+      fused.attributes["epsilon"] = FloatAttribute(e != ln.attributes.end() ? e->second.f : 1e-5f);
       removed[i] = true;
       // In the Add's place: its inputs and the constants exist there, and the sum it writes is
       // read only later, by the nodes that read the Add.
@@ -87,11 +85,6 @@ class SkipLayerNormFusion : public Pass {
     return da.back().value > 0 ? da.back().value : -1;
   }
 
-  static bool IsFloat(const GraphIndex& ix, const std::string& v) {
-    auto t = ix.types.find(v);
-    return t != ix.types.end() && t->second == DataType::Float;
-  }
-
   static bool VectorOf(const Graph& g, const std::string& v, int64_t n) {
     const Tensor* c = ConstantTensor(g, v);
     return c && c->dtype() == DataType::Float && c->rank() == 1 && c->size() == n;
@@ -112,7 +105,7 @@ class SkipLayerNormFusion : public Pass {
     if (st != n.attributes.end() && st->second.i != 1) return false;
     auto e = n.attributes.find("epsilon");
     if (e != n.attributes.end() && e->second.type != Attribute::Type::Float) return false;
-    return IsFloat(ix, n.outputs[0]);
+    return ix.IsFloat(n.outputs[0]);
   }
 
   OptimizerContext ctx_;

@@ -11,6 +11,18 @@ namespace onyx {
 
 namespace {
 
+// Calls f(name) for each value that a subgraph of node (If/Loop/Scan bodies) reads from the
+// enclosing scopes: at run time, not through the node's inputs.
+template <typename F>
+void ForEachSubgraphRead(const Node& node, const F& f) {
+  for (const auto& [an, a] : node.attributes) {
+    std::vector<std::shared_ptr<Graph>> subs = a.graphs;
+    if (a.g) subs.push_back(a.g);
+    for (const auto& sg : subs)
+      for (const auto& name : sg->OuterScopeReads()) f(name);
+  }
+}
+
 // Whether any kernel of any provider belongs to `domain` (to tell custom-op domains apart).
 bool HasDomain(const KernelRegistry& registry, const std::string& domain) {
   for (const auto& def : registry.all())
@@ -186,15 +198,10 @@ class ExecutionPlan::PackedConstantTracker {
         ++readers_[s];
         if (copy) keep_[s] = true;
       }
-      for (const auto& [an, a] : node.attributes) {  // subgraphs read outer values at run time
-        std::vector<std::shared_ptr<Graph>> subs = a.graphs;
-        if (a.g) subs.push_back(a.g);
-        for (const auto& sg : subs)
-          for (const auto& name : sg->OuterScopeReads()) {
-            const int s = plan.SlotOf(name);
-            if (s >= 0) keep_[s] = true;
-          }
-      }
+      ForEachSubgraphRead(node, [&](const std::string& name) {
+        const int s = plan.SlotOf(name);
+        if (s >= 0) keep_[s] = true;
+      });
     }
   }
 
@@ -269,15 +276,10 @@ ExecutionPlan::ExecutionPlan(std::shared_ptr<const Graph> graph, std::vector<con
       if (s >= 0) last_use[s] = step_index;
     }
     // Values that subgraphs read from this scope must live until this node has run.
-    for (const auto& [an, a] : node.attributes) {
-      std::vector<std::shared_ptr<Graph>> subs = a.graphs;
-      if (a.g) subs.push_back(a.g);
-      for (const auto& sg : subs)
-        for (const auto& name : sg->OuterScopeReads()) {
-          auto it = slots_.find(name);
-          if (it != slots_.end()) last_use[it->second] = step_index;
-        }
-    }
+    ForEachSubgraphRead(node, [&](const std::string& name) {
+      auto it = slots_.find(name);
+      if (it != slots_.end()) last_use[it->second] = step_index;
+    });
     for (const auto& o : node.outputs) step.outputs.push_back(o.empty() ? -1 : slot(o));
     if (node.domain == kOnyxInternalDomain) {
       step.provider = FindProvider(node.provider);
